@@ -38,7 +38,7 @@ static uint32_t spans_collect(const struct userbpf_call *run, struct span *s)
 	return n;
 }
 
-static const char *plural(uint64_t n)
+static const char *plural(int n)
 {
 	return n == 1 ? "" : "s";
 }
@@ -52,7 +52,7 @@ int vm_fault(struct userbpf_call *run, int pc, uint64_t addr, int size, bool wri
 	char what[96];
 
 	snprintf(what, sizeof(what), "invalid memory access: %s of %d byte%s at 0x%llx", rw, size,
-		 plural((uint64_t)size), (unsigned long long)addr);
+		 plural(size), (unsigned long long)addr);
 	if (end < addr)
 		return err_set(run->err, -EFAULT, "vm", pc, "%s wraps around the address space",
 			       what);
@@ -65,7 +65,8 @@ int vm_fault(struct userbpf_call *run, int pc, uint64_t addr, int size, bool wri
 			return err_set(run->err, -EFAULT, "vm", pc,
 				       "%s into read-only %s [0x%llx, 0x%llx)", what, s[i].name,
 				       (unsigned long long)s[i].lo, (unsigned long long)s[i].hi);
-		gap = end <= s[i].lo ? s[i].lo - end : addr >= s[i].hi ? addr - s[i].hi : 0;
+		/* 0 when the access overlaps the region, else 1 + the bytes between them */
+		gap = end <= s[i].lo ? s[i].lo - end + 1 : addr >= s[i].hi ? addr - s[i].hi + 1 : 0;
 		if (gap < best_gap) {
 			best_gap = gap;
 			best = i;
@@ -73,16 +74,12 @@ int vm_fault(struct userbpf_call *run, int pc, uint64_t addr, int size, bool wri
 	}
 	if (best_gap == UINT64_MAX)
 		return err_set(run->err, -EFAULT, "vm", pc, "%s outside every region", what);
-	if (best_gap == 0)
-		return err_set(run->err, -EFAULT, "vm", pc,
-			       "%s outside every region (it crosses a bound of %s [0x%llx, 0x%llx))",
-			       what, s[best].name, (unsigned long long)s[best].lo,
-			       (unsigned long long)s[best].hi);
+	/* The offset from the region's start tells how far off the access was, and which way. */
 	return err_set(run->err, -EFAULT, "vm", pc,
-		       "%s outside every region (nearest: %s [0x%llx, 0x%llx), %llu byte%s %s it)",
-		       what, s[best].name, (unsigned long long)s[best].lo,
-		       (unsigned long long)s[best].hi, (unsigned long long)best_gap,
-		       plural(best_gap), end <= s[best].lo ? "below" : "past");
+		       "%s outside every region (%s %s [0x%llx, 0x%llx), at offset %lld)", what,
+		       best_gap ? "nearest:" : "it crosses a bound of", s[best].name,
+		       (unsigned long long)s[best].lo, (unsigned long long)s[best].hi,
+		       (long long)(addr - s[best].lo));
 }
 
 int vm_budget_exhausted(struct userbpf_call *run, int pc)
