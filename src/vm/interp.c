@@ -12,14 +12,15 @@
 #include "vm.h"
 
 /*
- * One instruction slot, 8 bytes like the encoded one, with the opcode replaced by its
- * enum isa_op id. An lddw keeps two slots: the head holds dst and the low half, the tail
- * (never dispatched) the high half in imm.
+ * One instruction slot: the opcode replaced by its enum isa_op id and the registers in whole
+ * bytes (12 bytes rather than 8: unpacking the register nibbles cost more than the larger
+ * footprint). An lddw keeps two slots, so jump offsets stay valid: the head holds dst and the
+ * low half, the tail (never dispatched) the high half in imm.
  */
 struct vm_slot {
 	uint8_t op;
-	uint8_t dst : 4;
-	uint8_t src : 4;
+	uint8_t dst;
+	uint8_t src;
 	int16_t off;
 	int32_t imm;
 };
