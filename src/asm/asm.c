@@ -202,7 +202,8 @@ bool asm_is_kernel_line(const struct asm_cur *c0)
 	if (IS("lock"))
 		return lex_peek(&c, "*");
 	if (IS("call"))
-		return !(lex_peek(&c, "%") || lex_eat_word(&c, "local") || lex_eat_word(&c, "helper"));
+		return !(lex_peek(&c, "%") || lex_eat_word(&c, "local") || lex_eat_word(&c, "helper") ||
+			 lex_eat_word(&c, "runtime"));
 #undef IS
 	return false;
 }

@@ -548,8 +548,9 @@ static int parse_pseudo(struct asm_ctx *x, struct asm_cur *c, const struct asm_c
 	if (W("subprog") || W("btf_id")) {
 		src = W("subprog") ? BPF_PSEUDO_FUNC : BPF_PSEUDO_BTF_ID;
 		ret = lex_int(x, c, &v, &hex);
+		/* btf ids print unsigned, subprog offsets signed */
 		if (!ret)
-			ret = asm_imm32(x, &pos, v, hex, &lo);
+			ret = asm_imm32(x, &pos, v, src == BPF_PSEUDO_BTF_ID || hex, &lo);
 		if (!ret)
 			ret = expect(x, c, "]");
 		if (!ret)
