@@ -254,7 +254,7 @@ int asm_parse_conf(struct asm_ctx *x, struct asm_cur *c)
 	const char *w;
 	size_t len;
 	bool lock = false;
-	int n, ret, best = -1, best_pos = -1;
+	int n, ret, best = -1, best_pos = -1, other = -1;
 
 	lex_ws(c);
 	at = *c;
@@ -312,6 +312,9 @@ int asm_parse_conf(struct asm_ctx *x, struct asm_cur *c)
 		if (k > best_pos) {
 			best_pos = k;
 			best = op;
+			other = -1;
+		} else if (k == best_pos && sig[k] && signature(isa_ops[best].format)[k] != sig[k]) {
+			other = op; /* e.g. add K and add X both fail at operand 2 */
 		}
 	}
 	if (best < 0)
@@ -319,6 +322,10 @@ int asm_parse_conf(struct asm_ctx *x, struct asm_cur *c)
 	{
 		const char *sig = signature(isa_ops[best].format);
 
+		if (best_pos < n && sig[best_pos] && other >= 0)
+			return asm_error(x, &o[best_pos].at, "expected %s or %s",
+					 describe(sig[best_pos]),
+					 describe(signature(isa_ops[other].format)[best_pos]));
 		if (best_pos < n && sig[best_pos])
 			return asm_error(x, &o[best_pos].at, "expected %s", describe(sig[best_pos]));
 		if (best_pos == n)
