@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asm/asm.h"
 #include "test.h"
@@ -752,6 +753,208 @@ static void test_datafile(void)
 	CHECK(datafile_parse("-- asm\nexit\n-- asm\nexit\n", &df, &err) == -EINVAL && err.line == 3);
 }
 
+/* ---- encodings shared with LLVM: llvm-mc-19 -show-encoding is the oracle ---- */
+
+/* Our kernel-style text, in the spelling llvm-mc reads where it differs. */
+static void llvm_line(const struct bpf_insn *in, enum isa_op op, const char *ours, struct buf *out)
+{
+	const char *p;
+	bool w = BPF_SIZE(in->code) == BPF_W;
+	char r = w ? 'w' : 'r';
+	const char *sz = w ? "u32" : "u64";
+
+	if (isa_ops[op].format == F_ATOMIC) {
+		switch (in->imm & ~BPF_FETCH) {
+		case BPF_ADD:
+		case BPF_OR:
+		case BPF_AND:
+		case BPF_XOR: {
+			const char *name = (in->imm & ~BPF_FETCH) == BPF_ADD  ? "add"
+					   : (in->imm & ~BPF_FETCH) == BPF_OR ? "or"
+					   : (in->imm & ~BPF_FETCH) == BPF_AND ? "and"
+									       : "xor";
+			const char *sym = name[0] == 'a' ? (name[1] == 'd' ? "+=" : "&=")
+				      : name[0] == 'o' ? "|=" : "^=";
+
+			if (in->imm & BPF_FETCH)
+				buf_printf(out, "%c%d = atomic_fetch_%s((%s *)(r%d %+d), %c%d)", r, in->src_reg,
+					   name, sz, in->dst_reg, in->off, r, in->src_reg);
+			else
+				buf_printf(out, "lock *(%s *)(r%d %+d) %s %c%d", sz, in->dst_reg, in->off, sym, r,
+					   in->src_reg);
+			return;
+		}
+		}
+		if (in->imm == BPF_XCHG)
+			buf_printf(out, "%c%d = %s(r%d %+d, %c%d)", r, in->src_reg, w ? "xchg32_32" : "xchg_64",
+				   in->dst_reg, in->off, r, in->src_reg);
+		else
+			buf_printf(out, "%c0 = %s(r%d %+d, %c0, %c%d)", r, w ? "cmpxchg32_32" : "cmpxchg_64",
+				   in->dst_reg, in->off, r, r, in->src_reg);
+		return;
+	}
+	if (isa_ops[op].format == F_CALL) {
+		buf_printf(out, "call %d", in->imm);
+		return;
+	}
+	p = strstr(ours, "goto pc");
+	if (p) {
+		buf_append(out, ours, (size_t)(p - ours) + 5);
+		buf_printf(out, "%s", p + 7);
+		return;
+	}
+	p = strstr(ours, "gotol pc");
+	if (p) {
+		buf_printf(out, "gotol %s", p + 8);
+		return;
+	}
+	buf_printf(out, "%s", ours);
+}
+
+static bool llvm_ok(enum isa_op op, const struct bpf_insn *in)
+{
+	switch (isa_ops[op].format) {
+	case F_CALL_LOCAL:
+	case F_CALL_KFUNC:
+	case F_LD_IND: return false; /* label fixups, BTF calls, no llvm spelling */
+	case F_LDDW: return in->src_reg == 0;
+	default: return true;
+	}
+}
+
+static void test_llvm(void)
+{
+	enum { N = 600 };
+	struct bpf_insn insns[N + 2];
+	enum isa_op ops[OP__COUNT];
+	int nops = 0, lines = 0, match = 0, ours_match = 0, errors_seen = 0;
+	size_t n = 0, enc = 0;
+	char path[] = "/tmp/userbpf-llvm-XXXXXX";
+	struct buf text = {0}, out = {0};
+	struct asm_prog p;
+	struct userbpf_error err;
+	char cmd[256], line[1024];
+	FILE *f;
+	int fd;
+
+	if (system("command -v llvm-mc-19 >/dev/null 2>&1") != 0) {
+		printf("llvm: llvm-mc-19 not found, skipped\n");
+		return;
+	}
+	for (int op = 0; op < OP__COUNT; op++)
+		if (op != OP_CALL_LOCAL && op != OP_CALL_KFUNC && op != OP_LDIND_B && op != OP_LDIND_H &&
+		    op != OP_LDIND_W)
+			ops[nops++] = (enum isa_op)op;
+	/* every operation at least three times, random operands, then valid jump targets */
+	while (n < N) {
+		enum isa_op op = ops[(n + enc++) % (size_t)nops];
+
+		n += (size_t)random_insn(&insns[n], op);
+		if (op == OP_LDDW)
+			insns[n - 2].src_reg = 0;
+	}
+	memset(&insns[n], 0, sizeof(insns[n]));
+	insns[n++].code = BPF_JMP | BPF_EXIT;
+	for (size_t pc = 0; pc < n; pc++) {
+		enum isa_op op = isa_decode(&insns[pc]);
+		size_t tgt;
+
+		if (op == OP_LDDW) {
+			pc++;
+			continue;
+		}
+		if (!isa_is_jump(op))
+			continue;
+		do
+			tgt = rnd() % n;
+		while (isa_is_lddw_tail(insns, n, tgt));
+		if (op == OP_JA32)
+			insns[pc].imm = (int32_t)((int64_t)tgt - (int64_t)pc - 1);
+		else
+			insns[pc].off = (int16_t)((int64_t)tgt - (int64_t)pc - 1);
+	}
+	CHECK(isa_validate(insns, n, NULL) == 0);
+
+	struct disasm_opts o = {.hide_code = true, .hide_index = true};
+	for (size_t pc = 0; pc < n;) {
+		struct buf one = {0};
+		enum isa_op op = isa_decode(&insns[pc]);
+		int k = disasm_insn(insns, n, pc, &o, &one);
+
+		CHECK(llvm_ok(op, &insns[pc]));
+		llvm_line(&insns[pc], op, one.data, &text);
+		buf_append(&text, "\n", 1);
+		buf_free(&one);
+		pc += (size_t)(k > 0 ? k : 1);
+		lines++;
+	}
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w");
+	fputs(text.data, f);
+	fclose(f);
+
+	/* our assembler reads llvm's spelling too */
+	CHECK(asm_assemble(text.data, &p, &err) == 0);
+	ours_match = same_insns(p.insns, p.n, insns, n);
+	CHECK(ours_match);
+	if (!ours_match)
+		fprintf(stderr, "llvm text: %d:%d: %s\n", err.line, err.column, err.message);
+	asm_prog_free(&p);
+
+	snprintf(cmd, sizeof(cmd), "llvm-mc-19 -triple bpf -show-encoding %s 2>&1", path);
+	f = popen(cmd, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	size_t pc = 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *e = strstr(line, "encoding: [");
+		uint8_t bytes[16], want[16];
+		size_t nb = 0;
+
+		if (strstr(line, "error:")) {
+			if (errors_seen++ < 5)
+				fprintf(stderr, "llvm-mc: %s", line);
+			continue;
+		}
+		if (!e)
+			continue;
+		for (e += 11; *e && *e != ']' && nb < 16; nb++) {
+			bytes[nb] = (uint8_t)strtoul(e, (char **)&e, 16);
+			if (*e == ',')
+				e++;
+		}
+		if (pc >= n)
+			break;
+		size_t slots = insns[pc].code == (BPF_LD | BPF_DW | BPF_IMM) ? 2 : 1;
+		for (size_t sl = 0; sl < slots; sl++) {
+			const struct bpf_insn *in = &insns[pc + sl];
+
+			want[sl * 8 + 0] = in->code;
+			want[sl * 8 + 1] = (uint8_t)(in->dst_reg | in->src_reg << 4);
+			want[sl * 8 + 2] = (uint8_t)in->off;
+			want[sl * 8 + 3] = (uint8_t)((uint16_t)in->off >> 8);
+			for (int b = 0; b < 4; b++)
+				want[sl * 8 + 4 + b] = (uint8_t)((uint32_t)in->imm >> (8 * b));
+		}
+		if (nb == slots * 8 && memcmp(bytes, want, nb) == 0)
+			match++;
+		else if (match + 5 > (int)pc)
+			fprintf(stderr, "llvm-mc encodes line %d differently: %s", match + 1, line);
+		pc += slots;
+	}
+	pclose(f);
+	unlink(path);
+	buf_free(&text);
+	buf_free(&out);
+	printf("llvm: %d/%d lines encode as llvm-mc-19 does (%d llvm-mc errors)\n", match, lines,
+	       errors_seen);
+	CHECK(match == lines && errors_seen == 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -763,5 +966,6 @@ int main(int argc, char **argv)
 	test_datafile();
 	test_conformance();
 	test_random();
+	test_llvm();
 	return test_summary();
 }
