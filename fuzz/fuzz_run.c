@@ -3,7 +3,8 @@
  * fuzz_run.c - libFuzzer target for loading and running arbitrary bytecode in checked mode.
  * The first input byte picks run options (read-only input, an extra host region, budget); the
  * rest is the program. Whatever the bytes, load must fail cleanly or the checked run must end
- * with a result or an error: never a crash, a sanitizer report or a hang.
+ * with a result or an error: never a crash, a sanitizer report or a hang, and read-only memory
+ * (the host region always, the input when marked read-only) must come out unchanged.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -90,10 +91,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     .mem_readonly = cfg & 1, .regions = &region,
 			     .nregions = (cfg & 2) ? 1 : 0, .checked = true);
 
+		uint8_t before[sizeof(mem)];
+
 		for (size_t i = 0; i < sizeof(mem); i++)
 			mem[i] = (uint8_t)(i * 7 + cfg);
+		memcpy(before, mem, sizeof(mem));
 		memset(host, 0x5a, sizeof(host));
-		userbpf_prog_run(prog, mem, (cfg & 8) ? 0 : sizeof(mem), &opts, &r0, &err);
+		int ret;
+
+		ret = userbpf_prog_run(prog, mem, (cfg & 8) ? 0 : sizeof(mem), &opts, &r0, &err);
+		/* A failed run names its code, component and a valid instruction. */
+		if (ret && (ret >= 0 || err.code != ret || !err.component || err.insn < 0 ||
+			    (size_t)err.insn >= userbpf_prog_insn_count(prog) || !err.message[0]))
+			abort();
+		/* Checked mode's promise: read-only memory is never written, by program or helper. */
+		for (size_t i = 0; i < sizeof(host); i++)
+			if (host[i] != 0x5a)
+				abort();
+		if ((cfg & 1) && memcmp(before, mem, sizeof(mem)))
+			abort();
 		userbpf_prog_free(prog);
 	}
 	userbpf_env_free(env);
