@@ -63,6 +63,17 @@ static uint64_t h_memok(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t
 	return userbpf_call_mem_ok(call, a, b, c != 0);
 }
 
+static uint64_t h_abort_long(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+			     struct userbpf_call *call)
+{
+	char msg[600];
+
+	memset(msg, 'x', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = 0;
+	userbpf_call_abort(call, 0, msg); /* 0: no code given, -ECANCELED */
+	return 0;
+}
+
 static uint64_t h_abort(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 			struct userbpf_call *call)
 {
@@ -447,6 +458,18 @@ static void test_atomics(void)
 		CHECK(a.mem == 0xff && a.r2 == 0xf0);
 		a = atomic(BPF_W, BPF_OR, 0xf0, 0x0f, 0, mis);
 		CHECK(a.mem == 0xff && a.r2 == 0x0f);
+		a = atomic(BPF_W, BPF_OR | BPF_FETCH, 0xf0000000, 0x0f, 0, mis);
+		CHECK(a.mem == 0xf000000f && a.r2 == 0xf0000000);
+		a = atomic(BPF_DW, BPF_OR, 0xf0, 0x0f00000000ull, 0, mis);
+		CHECK(a.mem == 0x0f000000f0ull && a.r2 == 0x0f00000000ull);
+		a = atomic(BPF_W, BPF_AND | BPF_FETCH, 0xff00ff00, 0xfff0, 0, mis);
+		CHECK(a.mem == 0xff00 && a.r2 == 0xff00ff00);
+		a = atomic(BPF_DW, BPF_AND, 0xff000000ffull, 0xf0000000f0ull, 0, mis);
+		CHECK(a.mem == 0xf0000000f0ull && a.r2 == 0xf0000000f0ull);
+		a = atomic(BPF_W, BPF_XOR, 0xffff, 0xff, 0, mis);
+		CHECK(a.mem == 0xff00 && a.r2 == 0xff);
+		a = atomic(BPF_DW, BPF_XOR, 0x100000000ull, 0x100000001ull, 0, mis);
+		CHECK(a.mem == 1 && a.r2 == 0x100000001ull);
 		a = atomic(BPF_DW, BPF_AND | BPF_FETCH, 0xff, 0x0f, 0, mis);
 		CHECK(a.mem == 0x0f && a.r2 == 0xff);
 		a = atomic(BPF_W, BPF_AND, 0xff, 0x3c, 0, mis);
@@ -590,6 +613,14 @@ static void test_helpers(void)
 		CHECK(run_mode(p3, N(p3), b, 16, false, NULL, &r) == 0 && r == 1);
 		CHECK(run_mode(p4, N(p4), b, 16, false, NULL, &r) == 0 && r == 1);
 		CHECK(run_mode(p5, N(p5), b, 16, false, NULL, &r) == 0 && r == 0);
+		/* unchecked runs vouch for their pointers */
+		CHECK(run_mode(p5, N(p5), b, 16, true, NULL, &r) == 0 && r == 1);
+	}
+	/* a long abort message is truncated, not overflowed */
+	{
+		const struct bpf_insn p[] = {CALL(6), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -ECANCELED);
+		CHECK(strlen(err.message) < sizeof(err.message) && strstr(err.message, "xxxx") != NULL);
 	}
 }
 
@@ -671,6 +702,17 @@ static void test_faults(void)
 		CHECK(strstr(err.message, "read of 1 byte at 0x0 outside every region") != NULL);
 	}
 	{
+		/* an access wrapping around the address space; no input memory at all */
+		const struct bpf_insn p[] = {LDDW(1, 0xfffffffffffffffcull), LDX(BPF_DW, 0, 1, 0), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 2);
+		CHECK(strstr(err.message, "wraps around the address space") != NULL);
+	}
+	{
+		const struct bpf_insn p[] = {LDDW(1, 0x1000), LDX(BPF_DW, 0, 1, 0), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 2);
+		CHECK(strstr(err.message, "nearest: stack") != NULL);
+	}
+	{
 		/* below the stack and above it */
 		const struct bpf_insn p[] = {ST(BPF_B, 10, -513, 1), EXIT()};
 		const struct bpf_insn p2[] = {LDX(BPF_W, 0, 10, -2), EXIT()};
@@ -706,7 +748,11 @@ static void test_faults(void)
 	}
 	{
 		/* host regions: a writable one and a read-only one */
-		uint8_t h1[8] = {1, 2, 3, 4, 5, 6, 7, 8}, h2[4] = {9, 9, 9, 9};
+		/* gaps keep the two regions apart whatever the compiler's stack layout */
+		struct {
+			uint8_t h1[8], gap1[32], h2[4], gap2[32];
+		} hm = {{1, 2, 3, 4, 5, 6, 7, 8}, {0}, {9, 9, 9, 9}, {0}};
+		uint8_t *h1 = hm.h1, *h2 = hm.h2;
 		struct userbpf_region regs[2] = {{h1, 8, true}, {h2, 4, false}};
 		USERBPF_OPTS(userbpf_run_opts, ro, .regions = regs, .nregions = 2);
 		const struct bpf_insn p[] = {LDDW(1, (uintptr_t)h1), LDDW(2, (uintptr_t)h2),
@@ -845,6 +891,22 @@ static void test_api(void)
 	userbpf_prog_free(prog);
 	userbpf_prog_free(NULL);
 
+	{
+		struct userbpf_env_opts eo = {.sz = 1};
+		struct userbpf_prog_opts po = {.sz = 1};
+		struct userbpf_prog_opts old = {.sz = offsetof(struct userbpf_prog_opts, unsafe_trusted),
+						.unsafe_trusted = true};
+		uint64_t secret = 1;
+		const struct bpf_insn q[] = {LDDW(1, (uintptr_t)&secret), LDX(BPF_DW, 0, 1, 0), EXIT()};
+
+		CHECK(!userbpf_env_new(&eo, &err) && err.code == -EINVAL);
+		CHECK(!userbpf_prog_load(env, p, sizeof(p), &po, &err) && err.code == -EINVAL);
+		/* a struct too short to hold unsafe_trusted: the program stays checked */
+		prog = userbpf_prog_load(env, q, sizeof(q), &old, &err);
+		CHECK(prog && userbpf_prog_run(prog, NULL, 0, NULL, &r, &err) == -EFAULT);
+		userbpf_prog_free(prog);
+	}
+
 	/* the helper table */
 	e2 = userbpf_env_new(NULL, &err);
 	CHECK(e2 != NULL);
@@ -895,6 +957,7 @@ int main(void)
 	CHECK(userbpf_env_register_helper(env, 2, "cookie", h_cookie, &err) == 0);
 	CHECK(userbpf_env_register_helper(env, 3, "mem_ok", h_memok, &err) == 0);
 	CHECK(userbpf_env_register_helper(env, 4, "abort", h_abort, &err) == 0);
+	CHECK(userbpf_env_register_helper(env, 6, "abort_long", h_abort_long, &err) == 0);
 
 	test_alu();
 	test_endian();
