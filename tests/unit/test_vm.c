@@ -517,6 +517,21 @@ static void test_local_calls(void)
 	CHECK_EQ_U64(RUN(ST(BPF_DW, 10, -8, 33), MOV_X(1, 10), ALU_K(BPF_ADD, 1, -8), CALL_LOCAL(1),
 			 EXIT(), LDX(BPF_DW, 0, 1, 0), ST(BPF_DW, 1, 0, 1), EXIT()),
 		     33);
+	/*
+	 * isa_validate lets a fetching atomic write R10 (its src). The stack bounds and the
+	 * caller's R10 come from the call depth, so a clobbered R10 cannot widen the stack: the
+	 * callee sets its R10 to 0x1000 and returns; the caller's R10 is intact.
+	 */
+	CHECK_EQ_U64(RUN(ST(BPF_DW, 10, -8, 5), CALL_LOCAL(2), LDX(BPF_DW, 0, 10, -8), EXIT(),
+			 ST(BPF_DW, 10, -8, 0x1000), MOV_X(1, 10),
+			 ATOM(BPF_DW, 1, 10, -8, BPF_XCHG), EXIT()),
+		     5);
+	{
+		uint64_t r;
+		const struct bpf_insn p[] = {ST(BPF_DW, 10, -8, 0x1000), MOV_X(1, 10),
+					     ATOM(BPF_DW, 1, 10, -8, BPF_XCHG), ST(BPF_B, 10, -1, 1), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 3);
+	}
 	/* recursion to exactly VM_MAX_FRAMES frames: r1 = depth to go */
 	{
 		const struct bpf_insn p[] = {CALL_LOCAL(1), EXIT(),
