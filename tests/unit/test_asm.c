@@ -574,6 +574,20 @@ static void test_programs(void)
 	}
 	asm_prog_free(&p);
 
+	/* `bpftool prog dump xlated id N opcodes` pasted as is (recorded on 6.18) */
+	CHECK(asm_assemble("int prog(struct __sk_buff * skb):\n"
+			   "; return 0;\n"
+			   "   0: (b7) r0 = 0\n"
+			   "       b7 00 00 00 00 00 00 00\n"
+			   "   1: (18) r1 = 0x1122334455667788\n"
+			   "       18 01 00 00 88 77 66 55 00 00 00 00 44 33 22 11\n"
+			   "   3: (95) exit\n"
+			   "       95 00 00 00 00 00 00 00\n",
+			   &p, &err) == 0);
+	CHECK(p.n == 4 && p.insns[1].code == 0x18 && p.insns[2].imm == 0x11223344 &&
+	      p.insns[3].code == 0x95);
+	asm_prog_free(&p);
+
 	/* map references */
 	CHECK(asm_assemble("r1 = map[counts]\nr2 = map_value[counts]+8\nr3 = map_value[other]\n"
 			   "exit\n",
