@@ -223,6 +223,37 @@ static void kgen_load(struct kgen *g)
 	kgen_emit(g, BPF_LDX | mode | kgen_sizes[si], kgen_reg(g), BPF_REG_10, off, 0);
 }
 
+/* An atomic read-modify-write of an initialised stack word (every operation, both widths). */
+static void kgen_atomic(struct kgen *g)
+{
+	static const int32_t ops[] = {
+		BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
+		BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG,
+	};
+	bool dw = kgen_chance(g, 50);
+	int16_t off = kgen_stack_off(g, dw ? 8 : 4);
+
+	kgen_emit(g, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), BPF_REG_10, kgen_reg(g), off,
+		  ops[kgen_below(g, sizeof(ops) / sizeof(ops[0]))]);
+}
+
+/*
+ * Fold every register and every initialised stack word into r0 before exit, so a wrong value
+ * anywhere shows in the result: r0 = r0 * odd ^ x is a bijection in r0 for each x.
+ */
+static void kgen_fold(struct kgen *g)
+{
+	for (int r = 1; r <= 9; r++) {
+		kgen_emit(g, BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x2545f491);
+		kgen_emit(g, BPF_ALU64 | BPF_XOR | BPF_X, 0, r, 0, 0);
+	}
+	for (int off = -g->area; off < 0; off += 8) {
+		kgen_emit(g, BPF_LDX | BPF_MEM | BPF_DW, 1, BPF_REG_10, (int16_t)off, 0);
+		kgen_emit(g, BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x2545f491);
+		kgen_emit(g, BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0);
+	}
+}
+
 /* A conditional jump with a placeholder offset; returns its index. */
 static size_t kgen_cond(struct kgen *g)
 {
@@ -277,8 +308,10 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 			kgen_set(g, kgen_reg(g));
 		} else if (k < 62) {
 			kgen_store(g);
-		} else if (k < 72) {
+		} else if (k < 68) {
 			kgen_load(g);
+		} else if (k < 72) {
+			kgen_atomic(g);
 		} else if (k < 82 && depth < 3 && g->branches > 0) {
 			size_t j = kgen_cond(g);
 
@@ -341,6 +374,8 @@ static void kgen_function(struct kgen *g, int func)
 	kgen_block(g, 4 + (int)kgen_below(g, 40), 0);
 	if (func + 1 < g->p->nfuncs && !g->called[func + 1])
 		kgen_call(g, func + 1); /* so that every function is reachable */
+	if (kgen_chance(g, 80))
+		kgen_fold(g);
 	kgen_emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
