@@ -31,17 +31,26 @@
 #define KGEN_MAX_INSNS 4096
 #define KGEN_MAX_FUNCS 4
 #define KGEN_MAX_CALLS 256
+#define KGEN_PKT_LEN 64 /* input bytes the entry function may read and write through r9 */
 
 struct kgen_prog {
 	struct bpf_insn insns[KGEN_MAX_INSNS];
 	size_t n;
 	int nfuncs;
+	/*
+	 * With `pkt`, the entry function is called with r1 = a pointer to KGEN_PKT_LEN bytes of
+	 * input (initially `input`), keeps it in r9, and loads and stores through it; the memory
+	 * is part of the result.
+	 */
+	bool pkt;
+	uint8_t input[KGEN_PKT_LEN];
 };
 
 struct kgen {
 	uint64_t rng;
 	struct kgen_prog *p;
 	int func;      /* the function being generated */
+	int nregs;     /* operands come from r0..r(nregs-1): r9 is the input pointer with pkt */
 	int area;      /* bytes of initialised stack below r10 in this function (multiple of 8) */
 	int ncalls;
 	struct { size_t pc; int target; } calls[KGEN_MAX_CALLS];
@@ -128,7 +137,7 @@ static void kgen_lddw(struct kgen *g, int dst, uint64_t v)
 
 static int kgen_reg(struct kgen *g)
 {
-	return (int)kgen_below(g, 10);
+	return (int)kgen_below(g, (uint32_t)g->nregs);
 }
 
 /* One ALU or ALU64 operation with random operands (every operation of both classes). */
@@ -214,6 +223,27 @@ static void kgen_store(struct kgen *g)
 		kgen_emit(g, BPF_ST | BPF_MEM | kgen_sizes[si], BPF_REG_10, 0, off, kgen_imm(g));
 }
 
+/* A load from or store to the input through r9, any size and alignment inside it. */
+static void kgen_pkt_access(struct kgen *g)
+{
+	int si = (int)kgen_below(g, 4), bytes = 1 << si;
+	int16_t off = (int16_t)kgen_below(g, (uint32_t)(KGEN_PKT_LEN - bytes + 1));
+
+	switch (kgen_below(g, 4)) {
+	case 0:
+		kgen_emit(g, BPF_STX | BPF_MEM | kgen_sizes[si], BPF_REG_9, kgen_reg(g), off, 0);
+		break;
+	case 1:
+		kgen_emit(g, BPF_ST | BPF_MEM | kgen_sizes[si], BPF_REG_9, 0, off, kgen_imm(g));
+		break;
+	default: {
+		uint8_t mode = si < 3 && kgen_chance(g, 40) ? BPF_MEMSX : BPF_MEM;
+
+		kgen_emit(g, BPF_LDX | mode | kgen_sizes[si], kgen_reg(g), BPF_REG_9, off, 0);
+	}
+	}
+}
+
 static void kgen_load(struct kgen *g)
 {
 	int si = (int)kgen_below(g, 4);
@@ -243,7 +273,7 @@ static void kgen_atomic(struct kgen *g)
  */
 static void kgen_fold(struct kgen *g)
 {
-	for (int r = 1; r <= 9; r++) {
+	for (int r = 1; r < g->nregs; r++) {
 		kgen_emit(g, BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x2545f491);
 		kgen_emit(g, BPF_ALU64 | BPF_XOR | BPF_X, 0, r, 0, 0);
 	}
@@ -291,7 +321,7 @@ static void kgen_call(struct kgen *g, int target)
 	/* The callee clobbered r1-r5: give them values again before anything reads them. */
 	for (int r = 1; r <= 5; r++) {
 		if (kgen_chance(g, 50))
-			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, kgen_chance(g, 50) ? 0 : 6 + (int)kgen_below(g, 4), 0, 0);
+			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, kgen_chance(g, 50) ? 0 : 6 + (int)kgen_below(g, (uint32_t)g->nregs - 6), 0, 0);
 		else
 			kgen_set(g, r);
 	}
@@ -304,14 +334,19 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 
 		if (k < 45) {
 			kgen_alu(g);
-		} else if (k < 52) {
+		} else if (k < 50) {
 			kgen_set(g, kgen_reg(g));
-		} else if (k < 62) {
+		} else if (k < 57) {
 			kgen_store(g);
-		} else if (k < 68) {
+		} else if (k < 63) {
 			kgen_load(g);
-		} else if (k < 72) {
+		} else if (k < 66) {
 			kgen_atomic(g);
+		} else if (k < 72) {
+			if (g->nregs == 9)
+				kgen_pkt_access(g);
+			else
+				kgen_load(g);
 		} else if (k < 82 && depth < 3 && g->branches > 0) {
 			size_t j = kgen_cond(g);
 
@@ -347,9 +382,12 @@ static void kgen_function(struct kgen *g, int func)
 	g->start[func] = g->p->n;
 	g->fcalls = 2;
 	g->branches = 12 - 3 * func; /* callees are verified once per path through their callers */
+	g->nregs = func == 0 && g->p->pkt ? 9 : 10;
 	if (func == 0) {
-		/* The entry: no register holds anything useful yet. */
-		for (int r = 0; r <= 9; r++)
+		/* The entry: no register holds anything useful yet (but r1, the input, with pkt). */
+		if (g->p->pkt)
+			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_1, 0, 0);
+		for (int r = 0; r < g->nregs; r++)
 			kgen_set(g, r);
 	} else {
 		/* A callee has r1-r5 from its caller; derive r0 and r6-r9 from them or constants. */
@@ -389,6 +427,9 @@ static void kgen_program(uint64_t seed, struct kgen_prog *p)
 	g.p = p;
 	p->n = 0;
 	p->nfuncs = 1 + (kgen_chance(&g, 50) ? (int)kgen_below(&g, KGEN_MAX_FUNCS) : 0);
+	p->pkt = kgen_chance(&g, 50);
+	for (int i = 0; i < KGEN_PKT_LEN; i++)
+		p->input[i] = kgen_chance(&g, 30) ? (uint8_t)kgen_imm(&g) : (uint8_t)kgen_next(&g);
 	for (int f = 0; f < p->nfuncs; f++)
 		kgen_function(&g, f);
 	for (int i = 0; i < g.ncalls; i++)

@@ -3,8 +3,9 @@
  * kdiff.c - kernel-differential test: random programs (tests/kernel/gen.c) run in our
  * back ends (interpreter, and the JIT in checked and trusted modes where it exists) and in the
  * kernel (BPF_PROG_LOAD as XDP + BPF_PROG_TEST_RUN, tests/kernel/kbpf.c); all 64 bits of r0
- * must agree. The kernel sees the generated function behind a small wrapper that calls it as a
- * bpf-to-bpf subprogram and writes r0 into the first 8 bytes of the packet.
+ * and the input memory the programs may read and write (tests/kernel/gen.c: `pkt`) must agree.
+ * The kernel sees the generated function behind a small wrapper that calls it as a bpf-to-bpf
+ * subprogram with r1 = the packet (input bytes, then room for r0) and stores r0 after the input.
  *
  *   kdiff [--count N] [--seed S] [--only I] [--show N] [-v]
  *
@@ -25,33 +26,54 @@
 #include "../kernel/gen.c"
 #include "../kernel/kbpf.c"
 
-#define KDIFF_WRAP 10 /* wrapper slots in front of the generated function */
-#define KDIFF_PKT 64
+#define KDIFF_WRAP 18 /* wrapper slots in front of the generated function */
+#define KDIFF_PKT (KGEN_PKT_LEN + 8) /* the input, then r0 */
 #define KDIFF_LOG (1 << 20)
 
 enum { B_INTERP, B_JIT_CHECKED, B_JIT_TRUSTED, B_COUNT };
 static const char *const backend_names[B_COUNT] = { "interp", "jit-checked", "jit-trusted" };
 
-/* The wrapper: r6 = ctx; call body; if (data + 8 <= data_end) *(u64 *)data = r0; return PASS */
+#define LDX_W(D, S, OFF) { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = D, .src_reg = S, .off = OFF }
+#define MOV_X(D, S) { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = D, .src_reg = S }
+
+/*
+ * The wrapper: check that the packet has KDIFF_PKT bytes, call the generated function with
+ * r1 = the packet (its first KGEN_PKT_LEN bytes are the input), store r0 after the input and
+ * return XDP_PASS (XDP_DROP if the packet was too short).
+ */
 static void kdiff_wrap(const struct kgen_prog *p, struct bpf_insn *out)
 {
 	const struct bpf_insn wrap[KDIFF_WRAP] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 6, .src_reg = 1 },
-		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = KDIFF_WRAP - 2 },
-		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 6,
-		  .off = offsetof(struct xdp_md, data) },
-		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 6,
-		  .off = offsetof(struct xdp_md, data_end) },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 4, .src_reg = 2 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 4, .imm = 8 },
-		{ .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = 4, .src_reg = 3, .off = 1 },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 2, .src_reg = 0 },
+		MOV_X(6, 1),
+		LDX_W(2, 6, offsetof(struct xdp_md, data)),
+		LDX_W(3, 6, offsetof(struct xdp_md, data_end)),
+		MOV_X(4, 2),
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 4, .imm = KDIFF_PKT },
+		{ .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = 4, .src_reg = 3, .off = 10 },
+		MOV_X(1, 2),
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = KDIFF_WRAP - 8 },
+		LDX_W(2, 6, offsetof(struct xdp_md, data)),
+		LDX_W(3, 6, offsetof(struct xdp_md, data_end)),
+		MOV_X(4, 2),
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 4, .imm = KDIFF_PKT },
+		{ .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = 4, .src_reg = 3, .off = 3 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 2, .src_reg = 0, .off = KGEN_PKT_LEN },
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_DROP },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
 	memcpy(out, wrap, sizeof(wrap));
 	memcpy(out + KDIFF_WRAP, p->insns, p->n * sizeof(p->insns[0]));
+}
+
+static void kdiff_hex(const char *what, const uint8_t *b, size_t n)
+{
+	printf("    %-11s", what);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%02x", i && i % 16 == 0 ? "\n               " : " ", b[i]);
+	printf("\n");
 }
 
 /* Listing of a program: slot, raw fields, operation name from the ISA table. */
@@ -140,7 +162,8 @@ int main(int argc, char **argv)
 
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t pseed = seed * 0x100000000ull + i;
-		uint8_t pkt[KDIFF_PKT] = { 0 }, out[KDIFF_PKT] = { 0 }, mem[KDIFF_PKT] = { 0 };
+		uint8_t pkt[KDIFF_PKT] = { 0 }, out[KDIFF_PKT] = { 0 };
+		uint8_t mem[B_COUNT][KGEN_PKT_LEN];
 		uint64_t kr0, r0[B_COUNT] = { 0 };
 		int rc[B_COUNT] = { 0 };
 		char msg[B_COUNT][USERBPF_ERRMSG_MAX + 64];
@@ -153,6 +176,7 @@ int main(int argc, char **argv)
 		programs++;
 		kgen_program(pseed, &prog);
 		kdiff_wrap(&prog, kinsns);
+		memcpy(pkt, prog.input, KGEN_PKT_LEN);
 		if (verbose) {
 			printf("program %" PRIu64 " (seed 0x%" PRIx64 "):\n", i, pseed);
 			kdiff_dump(prog.insns, prog.n);
@@ -181,7 +205,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		close(fd);
-		memcpy(&kr0, out, sizeof(kr0));
+		memcpy(&kr0, out + KGEN_PKT_LEN, sizeof(kr0));
 
 		for (int b = 0; b < B_COUNT; b++) {
 			USERBPF_OPTS(userbpf_prog_opts, popts, .unsafe_trusted = b == B_JIT_TRUSTED);
@@ -191,6 +215,7 @@ int main(int argc, char **argv)
 			struct userbpf_prog *up;
 
 			msg[b][0] = 0;
+			memcpy(mem[b], prog.input, KGEN_PKT_LEN);
 			if (!have[b])
 				continue;
 			up = userbpf_prog_load(env, prog.insns, prog.n * sizeof(prog.insns[0]), &popts,
@@ -199,7 +224,7 @@ int main(int argc, char **argv)
 				rc[b] = err.code;
 				snprintf(msg[b], sizeof(msg[b]), "load: %s", err.message);
 			} else {
-				rc[b] = userbpf_prog_run(up, mem, sizeof(mem), &ropts, &r0[b], &err);
+				rc[b] = userbpf_prog_run(up, mem[b], KGEN_PKT_LEN, &ropts, &r0[b], &err);
 				if (rc[b] < 0)
 					snprintf(msg[b], sizeof(msg[b]), "run: insn %d: %s", err.insn,
 						 err.message);
@@ -211,7 +236,7 @@ int main(int argc, char **argv)
 				have[b] = false;
 				continue;
 			}
-			if (rc[b] < 0 || r0[b] != kr0) {
+			if (rc[b] < 0 || r0[b] != kr0 || memcmp(mem[b], out, KGEN_PKT_LEN)) {
 				bad = true;
 				per_backend[b]++;
 			}
@@ -232,6 +257,10 @@ int main(int argc, char **argv)
 				else
 					printf("    %-11s r0 = 0x%016" PRIx64 "%s\n", backend_names[b], r0[b],
 					       r0[b] == kr0 ? "" : "  <-- differs");
+				if (rc[b] >= 0 && memcmp(mem[b], out, KGEN_PKT_LEN)) {
+					kdiff_hex("kernel mem", out, KGEN_PKT_LEN);
+					kdiff_hex(backend_names[b], mem[b], KGEN_PKT_LEN);
+				}
 			}
 			kdiff_dump(prog.insns, prog.n);
 		}
