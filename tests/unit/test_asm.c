@@ -445,6 +445,8 @@ static void test_goldens(void)
 /* ---- the two syntaxes agree ---- */
 static const char *const pairs[][2] = {
 	{"r1 = 42", "mov %r1, 42"},
+	{"w1 = w2", "mov32 r1, r2"},
+	{"r1 = *(u8 *)(r2 -1)", "ldxb r1, [r2-1]"},
 	{"w1 += w2", "add32 %r1, %r2"},
 	{"r1 = -r1", "neg %r1"},
 	{"w1 = -w1", "neg32 %r1"},
@@ -674,6 +676,8 @@ static const struct {
 	{"r10 = 1\nexit", 1, 1, "frame pointer is read only"},
 	{"lock *(u16 *)(r1 +0) += r2\nexit", 1, 6, "atomic operations take u32 or u64"},
 	{"r1 = foo\nexit", 1, 6, "unknown operand 'foo'"},
+	{"r1 = *(u8 *)(r2 - 9223372036854775808)\nexit", 1, 17, "out of range"},
+	{"ldxb %r1, [%r2-9223372036854775808]\nexit", 1, 15, "out of range"},
 	{"mov %w1, 1\nexit", 1, 5, "expected a register %r0-%r10"},
 };
 
