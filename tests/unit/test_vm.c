@@ -509,6 +509,15 @@ static void test_local_calls(void)
 			 MOV_K(6, 1000), MOV_K(7, 1000), MOV_K(8, 1000), MOV_K(9, 1000),
 			 ST(BPF_DW, 10, -8, 77), MOV_X(0, 1), ALU_K(BPF_ADD, 0, 1), EXIT()),
 		     101 + 10 + 5);
+	/* in checked mode a frame is zeroed each time a call pushes it */
+	{
+		uint64_t r;
+		const struct bpf_insn p[] = {CALL_LOCAL(2), CALL_LOCAL(1), EXIT(),
+					     /* f: r0 = its slot (0 when fresh); slot = 77 */
+					     LDX(BPF_DW, 0, 10, -8), ST(BPF_DW, 10, -8, 77), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == 0);
+		CHECK_EQ_U64(r, 0);
+	}
 	/* the callee's R10 is the caller's minus 512 */
 	CHECK_EQ_U64(RUN(MOV_X(6, 10), CALL_LOCAL(3), ALU_X(BPF_SUB, 6, 0), MOV_X(0, 6), EXIT(),
 			 MOV_X(0, 10), EXIT()),
