@@ -6,6 +6,7 @@
  * Programs are hand-encoded with the small macros below.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "test.h"
@@ -493,6 +494,58 @@ static void test_atomics(void)
 		a = atomic(BPF_W, BPF_CMPXCHG, 0x80000007, 9, 0x80000008, mis);
 		CHECK(a.mem == 0x80000007 && a.r0 == 0x80000007);
 	}
+}
+
+/* Two threads run one program on shared memory: aligned atomics must really be atomic. */
+struct atomic_job {
+	struct userbpf_prog *prog;
+	uint64_t *shared;
+	pthread_barrier_t *start;
+	int ret;
+};
+
+static void *atomic_worker(void *arg)
+{
+	struct atomic_job *job = arg;
+	struct userbpf_error e;
+	uint64_t r;
+	USERBPF_OPTS(userbpf_run_opts, ro, .budget = 100000000);
+
+	pthread_barrier_wait(job->start);
+	job->ret = userbpf_prog_run(job->prog, job->shared, 16, &ro, &r, &e);
+	return NULL;
+}
+
+static void test_atomics_threads(void)
+{
+	enum { ITER = 2000000 };
+	/* ITER times: lock add [r1], 1 (64-bit) and lock add [r1 + 8], 1 (32-bit) */
+	const struct bpf_insn p[] = {MOV_K(2, 1), MOV_K(3, ITER), ATOM(BPF_DW, 1, 2, 0, BPF_ADD),
+				     ATOM(BPF_W, 1, 2, 8, BPF_ADD), ALU_K(BPF_SUB, 3, 1),
+				     JMP_K(BPF_JNE, 3, 0, -4), MOV_K(0, 0), EXIT()};
+	uint64_t shared[2] = {0, 0};
+	struct atomic_job jobs[2];
+	pthread_t th[2];
+	struct userbpf_prog *prog = userbpf_prog_load(env, p, sizeof(p), NULL, &err);
+	pthread_barrier_t start;
+	uint32_t w;
+
+	CHECK(prog != NULL);
+	if (!prog)
+		return;
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++) {
+		jobs[i] = (struct atomic_job){prog, shared, &start, -1};
+		pthread_create(&th[i], NULL, atomic_worker, &jobs[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	CHECK(jobs[0].ret == 0 && jobs[1].ret == 0);
+	CHECK_EQ_U64(shared[0], 2 * ITER);
+	memcpy(&w, &shared[1], 4);
+	CHECK_EQ_U64(w, 2 * ITER);
+	userbpf_prog_free(prog);
 }
 
 /* ---- calls ---- */
@@ -989,6 +1042,7 @@ int main(void)
 	test_lddw_and_loops();
 	test_memory();
 	test_atomics();
+	test_atomics_threads();
 	test_local_calls();
 	test_helpers();
 	test_ld_abs();
