@@ -785,9 +785,11 @@ static void test_faults(void)
 		CHECK(strstr(err.message, "wraps around the address space") != NULL);
 	}
 	{
+		/* far from every region: none is named */
 		const struct bpf_insn p[] = {LDDW(1, 0x1000), LDX(BPF_DW, 0, 1, 0), EXIT()};
 		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 2);
-		CHECK(strstr(err.message, "nearest: stack") != NULL);
+		CHECK(strstr(err.message, "at 0x1000 outside every region") != NULL);
+		CHECK(strstr(err.message, "nearest") == NULL);
 	}
 	{
 		/* below the stack and above it */
@@ -795,7 +797,7 @@ static void test_faults(void)
 		const struct bpf_insn p2[] = {LDX(BPF_W, 0, 10, -2), EXIT()};
 		const struct bpf_insn p3[] = {LDX(BPF_B, 0, 10, 0), EXIT()};
 		CHECK(run_mode(p, N(p), b, 16, false, NULL, &r) == -EFAULT);
-		CHECK(strstr(err.message, "nearest: stack") != NULL && strstr(err.message, "at offset -1)"));
+		CHECK(strstr(err.message, "nearest: stack") != NULL && strstr(err.message, "at r10-513)"));
 		CHECK(run_mode(p2, N(p2), b, 16, false, NULL, &r) == -EFAULT);
 		CHECK(run_mode(p3, N(p3), b, 16, false, NULL, &r) == -EFAULT);
 	}
