@@ -138,6 +138,13 @@ static inline size_t x86_alu_ri(uint8_t *p, enum x86_alu op, bool w, int dst, in
 		p[n++] = (uint8_t)(int8_t)imm;
 		return n;
 	}
+	if (dst == RAX) { /* the short accumulator form */
+		n = 0;
+		if (w)
+			p[n++] = 0x48;
+		p[n++] = (uint8_t)(op << 3 | 5);
+		return n + x86_put32(p + n, (uint32_t)imm);
+	}
 	n = x86_rr(p, w ? X_W : 0, 0x81, op, dst);
 	return n + x86_put32(p + n, (uint32_t)imm);
 }
@@ -151,7 +158,15 @@ static inline size_t x86_test_rr(uint8_t *p, bool w, int dst, int src)
 /* test dst, imm32 */
 static inline size_t x86_test_ri(uint8_t *p, bool w, int dst, int32_t imm)
 {
-	size_t n = x86_rr(p, w ? X_W : 0, 0xf7, 0, dst);
+	size_t n = 0;
+
+	if (dst == RAX) {
+		if (w)
+			p[n++] = 0x48;
+		p[n++] = 0xa9;
+		return n + x86_put32(p + n, (uint32_t)imm);
+	}
+	n = x86_rr(p, w ? X_W : 0, 0xf7, 0, dst);
 
 	return n + x86_put32(p + n, (uint32_t)imm);
 }
