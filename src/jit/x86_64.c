@@ -141,7 +141,7 @@ static void jump_to(struct jc *j, int cc, uint32_t target, bool fwd)
 	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
 
 	/* A forward jmp to the very next byte is dropped (the last exit falls into L_RET). */
-	if (known && fwd && cc < 0 && target == j->len)
+	if (known && fwd && cc < 0 && (target == j->len || rel8 == 0))
 		return;
 	if (known && !j->force_long && x86_fits8(rel8)) {
 		if (cc < 0)
@@ -672,9 +672,11 @@ static void lower_ldpkt(struct jc *j, enum isa_op op, const struct bpf_insn *in)
 	int size = isa_access_size(in->code);
 
 	if (isa_ops[op].format == F_LD_IND) {
-		E(x86_mov_rr(P, true, R11, bpf2x[in->src_reg]));
+		/* offset = (s32)((u32)src + (u32)imm): wraps at 32 bits, negative is outside */
+		E(x86_mov_rr(P, false, R11, bpf2x[in->src_reg]));
 		if (in->imm)
-			E(x86_alu_ri(P, ALU_ADD, true, R11, in->imm));
+			E(x86_alu_ri(P, ALU_ADD, false, R11, in->imm));
+		E(x86_movsx_rr(P, 4, true, R11, R11));
 	} else {
 		E(x86_load_imm(P, R11, (uint64_t)(int64_t)in->imm));
 	}
@@ -776,12 +778,12 @@ static void lower_call_local(struct jc *j, const struct bpf_insn *in, uint32_t p
 {
 	uint32_t k;
 
-	if (j->checked)
-		budget_charge(j, pc);
 	E(x86_lea(P, R11, R12, OFF(stack) + VM_STACK_SIZE));
 	E(x86_alu_rr(P, ALU_CMP, true, RBP, R11));
 	k = new_stub(j, STUB_DEPTH, pc);
 	jump(j, CC_BE, lab_stub(j, k));
+	if (j->checked)
+		budget_charge(j, pc);
 	for (int i = 0; i < j->ncsaved; i++)
 		E(x86_push(P, j->csaved[i]));
 	if (j->cpad)
@@ -851,6 +853,15 @@ static int lower_insn(struct jc *j, uint32_t pc)
 		lower_exit(j);
 		return 1;
 	case F_LDDW:
+		if (in->src_reg != 0) {
+			E(x86_mov_rr(P, true, RDI, R12));
+			E(x86_mov_ri32(P, RSI, pc));
+			E(x86_movabs(P, RDX, (uint64_t)(uintptr_t)"lddw of a map or object reference "
+									"(not resolved by a loader)"));
+			call_abs(j, (const void *)vm_unsupported);
+			jump(j, -1, lab_common(j, L_ERR));
+			return 2;
+		}
 		load_imm64(j, bpf2x[in->dst_reg], (uint64_t)isa_imm64(in));
 		return 2;
 	case F_LD_ABS:
@@ -890,7 +901,8 @@ static void prologue(struct jc *j)
 
 static void slow_call(struct jc *j, int label, const void *fn)
 {
-	here(j, lab_common(j, label));
+	if (label >= 0)
+		here(j, lab_common(j, label));
 	E(x86_mov_rr(P, true, RDI, R12));
 	E(x86_mov_rr(P, false, RSI, R10));
 	call_abs(j, fn);
@@ -926,7 +938,9 @@ static void exits(struct jc *j)
 	}
 	jump(j, -1, lab_common(j, L_POPS));
 
-	slow_call(j, L_BUDGET, (const void *)vm_budget_exhausted);
+	here(j, lab_common(j, L_BUDGET));
+	E(x86_store_imm(P, 8, R12, OFF(budget), 0)); /* the charge wrapped it: none is left */
+	slow_call(j, -1, (const void *)vm_budget_exhausted);
 	slow_call(j, L_DEPTH, (const void *)vm_call_depth);
 	slow_call(j, L_ABORT, (const void *)vm_helper_aborted);
 
