@@ -1015,12 +1015,12 @@ static void scan(struct jc *j)
 			j->used |= (uint16_t)(1u << (in->src_reg & 15));
 		if (f == F_CALL_LOCAL)
 			j->calls = true;
-		if (f == F_CALL || f == F_CALLX || f == F_LD_ABS || f == F_LD_IND ||
-		    f == F_CALL_LOCAL || f == F_ATOMIC)
-			j->used |= 1u; /* writes R0 */
+		if (f == F_CALL || f == F_CALLX)
+			j->used |= 0x3e; /* a helper reads R1-R5 */
 		if (f == F_LDDW)
 			pc++;
 	}
+	j->used |= 1u; /* exit reads R0, cmpxchg and helpers use it */
 	j->used &= 0x7ff;
 	r10 = (j->used & (1u << 10)) != 0;
 	j->frame_ptr = r10 || j->calls;
