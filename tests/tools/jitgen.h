@@ -160,9 +160,10 @@ static inline void jg_one(struct jg_src *s, struct jg_unit *u, int idx, int nuni
 		if (jg_below(s, 12) == 0) { /* byte swaps */
 			static const int w[] = {16, 32, 64};
 
-			u->in[0] = jg_i((jg_below(s, 3) == 0 ? BPF_ALU64 : BPF_ALU) | BPF_END |
-						(jg_below(s, 2) ? BPF_TO_BE : BPF_TO_LE),
-					dst, 0, 0, w[jg_below(s, 3)]);
+			int c = jg_below(s, 3) == 0 ? BPF_ALU64 | BPF_END | BPF_TO_LE
+						    : BPF_ALU | BPF_END | (jg_below(s, 2) ? BPF_TO_BE : BPF_TO_LE);
+
+			u->in[0] = jg_i(c, dst, 0, 0, w[jg_below(s, 3)]);
 		}
 	} else if (kind < 58) { /* conditional jump */
 		int cls = jg_below(s, 2) ? BPF_JMP : BPF_JMP32;
@@ -214,10 +215,11 @@ static inline void jg_one(struct jg_src *s, struct jg_unit *u, int idx, int nuni
 			u->in[0] = jg_i(BPF_LD | sz | BPF_ABS, 0, 0, 0, (int32_t)jg_below(s, 70) - 2);
 		else
 			u->in[0] = jg_i(BPF_LD | sz | BPF_IND, 0, src, 0, (int32_t)jg_below(s, 40));
-	} else if (kind < 96) { /* helper call: 1 sum, 2 abort if r1 == 3, 3 mem_ok, 9 unknown */
-		static const int ids[] = {1, 1, 2, 3, 9};
+	} else if (kind < 96) { /* helper call: 1 sum, 2 abort if r1 & 3 == 3, 3 mem_ok */
+		static const int ids[] = {1, 1, 2, 3};
 
-		u->in[0] = jg_i(BPF_JMP | BPF_CALL, 0, 0, 0, ids[jg_below(s, 5)]);
+		/* (unknown ids are refused at load; callx reaches them at run time) */
+		u->in[0] = jg_i(BPF_JMP | BPF_CALL, 0, 0, 0, ids[jg_below(s, 4)]);
 		if (jg_below(s, 4) == 0)
 			u->in[0] = jg_i(BPF_JMP | BPF_CALL | BPF_X, dst, 0, 0, 0);
 	} else if (kind < 98 && idx + 1 < nunits) { /* bpf-to-bpf call */
