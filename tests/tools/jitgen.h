@@ -290,6 +290,7 @@ static uint64_t jg_h_sum(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_
 static uint64_t jg_h_abort(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 			   struct userbpf_call *call)
 {
+	(void)b, (void)c, (void)d, (void)e;
 	if ((a & 3) == 3)
 		userbpf_call_abort(call, -EPERM, "helper refused");
 	return a + 1;
@@ -298,6 +299,7 @@ static uint64_t jg_h_abort(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint6
 static uint64_t jg_h_memok(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 			   struct userbpf_call *call)
 {
+	(void)d, (void)e;
 	return userbpf_call_mem_ok(call, a, b & 63, c & 1);
 }
 
