@@ -969,18 +969,52 @@ static void exits(struct jc *j)
 	jump(j, -1, lab_common(j, L_ERR));
 }
 
+/*
+ * The tail of a memory guard whose address is not in the live stack: the input memory
+ * (regions[0]) is checked here without leaving generated code, since packet and context
+ * accesses are common; anything else goes to jit_rt_mem_check() through L_MEMCHK.
+ */
+static void mem_stub(struct jc *j, const struct stub *s)
+{
+	int32_t r0 = (int32_t)offsetof(struct userbpf_call, regions);
+	int size = (int)(s->arg & 15);
+	bool write = (s->arg >> 4) & 1;
+	size_t slow1, slow2, slow3, slow4 = 0;
+
+	E(x86_cmp_rm(P, true, R11, R12, r0 + (int32_t)offsetof(struct vm_region, start)));
+	slow1 = fwd8(j, CC_B);
+	E(x86_load(P, 8, false, R10, R12, r0 + (int32_t)offsetof(struct vm_region, end)));
+	E(x86_alu_ri(P, ALU_SUB, true, R10, size));
+	slow2 = fwd8(j, CC_B);
+	E(x86_alu_rr(P, ALU_CMP, true, R11, R10));
+	slow3 = fwd8(j, CC_A);
+	if (write) {
+		E(x86_cmpb_mi(P, R12, r0 + (int32_t)offsetof(struct vm_region, writable), 0));
+		slow4 = fwd8(j, CC_E);
+	}
+	jump_to(j, -1, s->back, false);
+	fwd_land(j, slow1);
+	fwd_land(j, slow2);
+	fwd_land(j, slow3);
+	if (write)
+		fwd_land(j, slow4);
+	E(x86_mov_ri32(P, R10, s->arg));
+	call_label(j, lab_common(j, L_MEMCHK));
+	jump_to(j, -1, s->back, false);
+}
+
 static void stubs(struct jc *j)
 {
 	for (uint32_t k = 0; k < j->nstubs; k++) {
 		const struct stub *s = &j->stubs[k];
 
 		here(j, lab_stub(j, k));
+		if (s->kind == STUB_MEM) {
+			mem_stub(j, s);
+			continue;
+		}
 		E(x86_mov_ri32(P, R10, s->arg));
 		switch (s->kind) {
-		case STUB_MEM:
-			call_label(j, lab_common(j, L_MEMCHK));
-			jump_to(j, -1, s->back, false);
-			break;
 		case STUB_BUDGET:
 			jump(j, -1, lab_common(j, L_BUDGET));
 			break;

@@ -374,6 +374,15 @@ static inline size_t x86_alu_mi8(uint8_t *p, enum x86_alu op, bool w, int base, 
 	return n;
 }
 
+/* cmp byte [base + disp], imm8 */
+static inline size_t x86_cmpb_mi(uint8_t *p, int base, int32_t disp, int8_t imm)
+{
+	size_t n = x86_rm(p, 0, 0x80, ALU_CMP, base, disp);
+
+	p[n++] = (uint8_t)imm;
+	return n;
+}
+
 /* [lock] alu [base + disp], src (add/or/and/xor) */
 static inline size_t x86_alu_mr(uint8_t *p, enum x86_alu op, unsigned fl, int base, int32_t disp,
 				int src)

@@ -167,6 +167,7 @@ static void gen(void)
 			     x86_store_imm(B, 8, a, d, -100000));
 			CASE((T, "sub qword ptr [%s%+d], 1", r64[a], d), x86_alu_mi8(B, ALU_SUB, true, a, d, 1));
 			CASE((T, "cmp dword ptr [%s%+d], 0", r64[a], d), x86_alu_mi8(B, ALU_CMP, false, a, d, 0));
+			CASE((T, "cmp byte ptr [%s%+d], 5", r64[a], d), x86_cmpb_mi(B, a, d, 5));
 		}
 	}
 	CASE((T, "cqo"), x86_cqo(B, true));
