@@ -9,40 +9,21 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../asm/asm.h"
 #include "jit.h"
 
-/* One BPF instruction in the conformance suite's syntax. */
-static int fmt_bpf(struct buf *out, const struct bpf_insn *in, uint32_t pc)
+/* One BPF instruction as bpftool prints it ("   4: (07) r0 += 1"), helpers named from env. */
+static const char *helper_name(void *ctx, int32_t id)
 {
-	enum isa_op op = isa_decode(in);
-	const struct isa_op_info *i;
-	int d = in->dst_reg, s = in->src_reg;
+	return userbpf_env_helper_name(ctx, (uint32_t)id);
+}
 
-	if (op == OP_INVALID)
-		return buf_printf(out, "%5u: (%02x) invalid\n", pc, in->code);
-	i = &isa_ops[op];
-	buf_printf(out, "%5u: (%02x) %s", pc, in->code, i->mnemonic);
-	switch (i->format) {
-	case F_ALU_K: return buf_printf(out, " %%r%d, %d\n", d, in->imm);
-	case F_ALU_X: return buf_printf(out, " %%r%d, %%r%d\n", d, s);
-	case F_ALU_UN:
-	case F_END:
-	case F_CALLX: return buf_printf(out, " %%r%d\n", d);
-	case F_JA: return buf_printf(out, " %+d\n", in->off);
-	case F_JA32: return buf_printf(out, " %+d\n", in->imm);
-	case F_JMP_K: return buf_printf(out, " %%r%d, %d, %+d\n", d, in->imm, in->off);
-	case F_JMP_X: return buf_printf(out, " %%r%d, %%r%d, %+d\n", d, s, in->off);
-	case F_CALL:
-	case F_CALL_KFUNC: return buf_printf(out, " %d\n", in->imm);
-	case F_CALL_LOCAL: return buf_printf(out, " local %+d\n", in->imm);
-	case F_EXIT: return buf_printf(out, "\n");
-	case F_LDDW: return buf_printf(out, " %%r%d, 0x%" PRIx64 "\n", d, (uint64_t)isa_imm64(in));
-	case F_LD_ABS: return buf_printf(out, " %d\n", in->imm);
-	case F_LD_IND: return buf_printf(out, " %%r%d, %d\n", s, in->imm);
-	case F_LDX: return buf_printf(out, " %%r%d, [%%r%d%+d]\n", d, s, in->off);
-	case F_ST: return buf_printf(out, " [%%r%d%+d], %d\n", d, in->off, in->imm);
-	default: return buf_printf(out, " [%%r%d%+d], %%r%d\n", d, in->off, s);
-	}
+static void fmt_bpf(struct buf *out, const struct userbpf_prog *prog, uint32_t pc)
+{
+	struct disasm_opts o = {.helper_name = helper_name, .ctx = prog->env};
+
+	disasm_insn(prog->insns, prog->n, pc, &o, out);
+	buf_printf(out, "\n");
 }
 
 static void dis_range(struct buf *out, csh cs, const uint8_t *code, uint32_t from, uint32_t to)
@@ -88,7 +69,7 @@ int jit_dump(struct userbpf_prog *prog, enum jit_mode mode, struct buf *out,
 			next++;
 		if (next > prog->n)
 			next = prog->n;
-		fmt_bpf(out, &prog->insns[pc], pc);
+		fmt_bpf(out, prog, pc);
 		dis_range(out, cs, code->mem, code->insn_off[pc], code->insn_off[next]);
 		pc = next - 1;
 	}

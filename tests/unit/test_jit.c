@@ -323,7 +323,7 @@ static void api(void)
 	CHECK(code && !contains(code, len, 0x12345678) && !contains(code, len, 0x1111));
 	CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r0, &err) == 0 && r0 == 0x12345678 + 0x1111);
 	tl = userbpf_prog_jit_dump(prog, USERBPF_JIT_CHECKED, text, sizeof(text), &err);
-	CHECK(tl > 0 && strstr(text, "    1: (07) add %r0, 4369") && strstr(text, "ret"));
+	CHECK(tl > 0 && strstr(text, "   1: (07) r0 += 4369") && strstr(text, "ret"));
 	userbpf_prog_free(prog);
 
 	prog = load(p, N(p), true);
