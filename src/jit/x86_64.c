@@ -46,6 +46,7 @@ enum stub_kind { STUB_MEM, STUB_BUDGET, STUB_DEPTH, STUB_ABORT };
 
 struct stub {
 	uint8_t kind;
+	bool stack_first; /* STUB_MEM: the inline guard checked the stack (else regions[0]) */
 	uint32_t arg;  /* pc, or JIT_MEMINFO for STUB_MEM */
 	uint32_t back; /* where STUB_MEM returns to */
 };
@@ -202,7 +203,7 @@ static uint32_t new_stub(struct jc *j, enum stub_kind kind, uint32_t arg)
 		j->oom = true;
 		return 0;
 	}
-	j->stubs[k] = (struct stub){.kind = (uint8_t)kind, .arg = arg, .back = 0};
+	j->stubs[k] = (struct stub){.kind = (uint8_t)kind, .arg = arg};
 	j->nstubs++;
 	return k;
 }
@@ -250,15 +251,58 @@ static void budget_charge(struct jc *j, uint32_t pc)
 	jump(j, CC_B, lab_stub(j, k));
 }
 
+/* Offsets in the run state of the two bounds checked inline. */
+#define R0_OFF(field) ((int32_t)(offsetof(struct userbpf_call, regions) + offsetof(struct vm_region, field)))
+
 /*
- * Compute the address of a memory access into r11 and check it: the live stack inline, every
- * other region out of line (jit_rt_mem_check). Returns the base register and displacement to
- * use for the access itself.
+ * Is r11 (the address) in [lo, hi - size] (and writable, for regions[0] and a store)? Each
+ * failing compare jumps to the stub's label, or (stub_label NO_POS) falls to a short forward
+ * branch whose patch positions are stored in fails[] (count returned).
+ */
+static int range_check(struct jc *j, bool stack, int size, bool write, uint32_t label,
+		       size_t fails[4])
+{
+	int nf = 0;
+
+	E(x86_cmp_rm(P, true, R11, R12, stack ? OFF(stack_low) : R0_OFF(start)));
+	if (label != NO_POS)
+		jump(j, CC_B, label);
+	else
+		fails[nf++] = fwd8(j, CC_B);
+	E(x86_load(P, 8, false, R10, R12, stack ? OFF(stack_top) : R0_OFF(end)));
+	E(x86_alu_ri(P, ALU_SUB, true, R10, size));
+	if (!stack) { /* a region shorter than the access */
+		if (label != NO_POS)
+			jump(j, CC_B, label);
+		else
+			fails[nf++] = fwd8(j, CC_B);
+	}
+	E(x86_alu_rr(P, ALU_CMP, true, R11, R10));
+	if (label != NO_POS)
+		jump(j, CC_A, label);
+	else
+		fails[nf++] = fwd8(j, CC_A);
+	if (!stack && write) {
+		E(x86_cmpb_mi(P, R12, R0_OFF(writable), 0));
+		if (label != NO_POS)
+			jump(j, CC_E, label);
+		else
+			fails[nf++] = fwd8(j, CC_E);
+	}
+	return nf;
+}
+
+/*
+ * Compute the address of a memory access into r11 and check it inline against the region it
+ * most likely falls in: the live stack for R10-based accesses, else the input memory
+ * (regions[0]). The stub checks the other one, then calls jit_rt_mem_check() (every host
+ * region, and the fault). Returns the base register and displacement for the access itself.
  */
 static void mem_guard(struct jc *j, uint32_t pc, int base, int16_t off, int size, bool write,
 		      int *mbase, int32_t *mdisp)
 {
 	uint32_t k;
+	bool stack = base == RBP;
 
 	if (!j->checked) {
 		*mbase = base;
@@ -267,12 +311,8 @@ static void mem_guard(struct jc *j, uint32_t pc, int base, int16_t off, int size
 	}
 	E(x86_lea(P, R11, base, off));
 	k = new_stub(j, STUB_MEM, JIT_MEMINFO(pc, size, write));
-	E(x86_cmp_rm(P, true, R11, R12, OFF(stack_low)));
-	jump(j, CC_B, lab_stub(j, k));
-	E(x86_load(P, 8, false, R10, R12, OFF(stack_top)));
-	E(x86_alu_ri(P, ALU_SUB, true, R10, size));
-	E(x86_alu_rr(P, ALU_CMP, true, R11, R10));
-	jump(j, CC_A, lab_stub(j, k));
+	j->stubs[k].stack_first = stack;
+	range_check(j, stack, size, write, lab_stub(j, k), NULL);
 	j->stubs[k].back = (uint32_t)j->len;
 	*mbase = R11;
 	*mdisp = 0;
@@ -969,35 +1009,17 @@ static void exits(struct jc *j)
 	jump(j, -1, lab_common(j, L_ERR));
 }
 
-/*
- * The tail of a memory guard whose address is not in the live stack: the input memory
- * (regions[0]) is checked here without leaving generated code, since packet and context
- * accesses are common; anything else goes to jit_rt_mem_check() through L_MEMCHK.
- */
+/* The tail of a memory guard: the region not checked inline, then the full check. */
 static void mem_stub(struct jc *j, const struct stub *s)
 {
-	int32_t r0 = (int32_t)offsetof(struct userbpf_call, regions);
 	int size = (int)(s->arg & 15);
 	bool write = (s->arg >> 4) & 1;
-	size_t slow1, slow2, slow3, slow4 = 0;
+	size_t fails[4];
+	int nf = range_check(j, !s->stack_first, size, write, NO_POS, fails);
 
-	E(x86_cmp_rm(P, true, R11, R12, r0 + (int32_t)offsetof(struct vm_region, start)));
-	slow1 = fwd8(j, CC_B);
-	E(x86_load(P, 8, false, R10, R12, r0 + (int32_t)offsetof(struct vm_region, end)));
-	E(x86_alu_ri(P, ALU_SUB, true, R10, size));
-	slow2 = fwd8(j, CC_B);
-	E(x86_alu_rr(P, ALU_CMP, true, R11, R10));
-	slow3 = fwd8(j, CC_A);
-	if (write) {
-		E(x86_cmpb_mi(P, R12, r0 + (int32_t)offsetof(struct vm_region, writable), 0));
-		slow4 = fwd8(j, CC_E);
-	}
 	jump_to(j, -1, s->back, false);
-	fwd_land(j, slow1);
-	fwd_land(j, slow2);
-	fwd_land(j, slow3);
-	if (write)
-		fwd_land(j, slow4);
+	for (int i = 0; i < nf; i++)
+		fwd_land(j, fails[i]);
 	E(x86_mov_ri32(P, R10, s->arg));
 	call_label(j, lab_common(j, L_MEMCHK));
 	jump_to(j, -1, s->back, false);
