@@ -56,6 +56,7 @@ struct stub {
 
 struct jc {
 	const struct bpf_insn *in;
+	uint8_t *ops; /* enum isa_op of each slot (lddw tails unset) */
 	uint32_t n;
 	const struct userbpf_env *env;
 	bool checked;
@@ -855,7 +856,7 @@ static void lower_exit(struct jc *j)
 static int lower_insn(struct jc *j, uint32_t pc)
 {
 	const struct bpf_insn *in = &j->in[pc];
-	enum isa_op op = isa_decode(in);
+	enum isa_op op = (enum isa_op)j->ops[pc];
 
 	if (op == OP_INVALID)
 		return -EINVAL;
@@ -1063,6 +1064,7 @@ static void scan(struct jc *j)
 		enum isa_op op = isa_decode(in);
 		uint8_t f;
 
+		j->ops[pc] = (uint8_t)op; /* decoded once: the passes reuse it */
 		if (op == OP_INVALID)
 			continue;
 		f = isa_ops[op].format;
@@ -1149,7 +1151,8 @@ int jit_compile(const struct userbpf_prog *prog, const struct jit_opts *opts,
 	j.pos = malloc(sizeof(*j.pos) * j.nlabels);
 	j.prev = malloc(sizeof(*j.prev) * j.nlabels);
 	j.stubs = malloc(sizeof(*j.stubs) * j.maxstubs);
-	if (!j.pos || !j.prev || !j.stubs) {
+	j.ops = calloc(j.n, 1);
+	if (!j.pos || !j.prev || !j.stubs || !j.ops) {
 		ret = err_set(err, -ENOMEM, "jit", -1, "out of memory");
 		goto out;
 	}
@@ -1210,6 +1213,7 @@ out:
 	free(j.pos);
 	free(j.prev);
 	free(j.stubs);
+	free(j.ops);
 	return ret;
 }
 
