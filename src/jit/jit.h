@@ -44,11 +44,20 @@ struct jit_code {
 	bool blinded;
 };
 
+/* Optimisations that can be turned off, to measure each one (tests/tools/jitbench.c). */
+enum {
+	JIT_NO_MINSAVE = 1, /* save every callee-saved register and always set up R10 */
+	JIT_NO_IMM = 2,     /* immediates through a scratch register, not x86 immediate forms */
+	JIT_NO_FUSION = 4,  /* conditions materialised with setcc before the branch */
+	JIT_NO_ZEXT = 8,    /* an explicit zero-extension after every 32-bit ALU operation */
+};
+
 /* Options of one compilation. */
 struct jit_opts {
 	enum jit_mode mode;
 	bool blind;        /* constant blinding of immediates */
 	uint64_t blind_key; /* 0: draw one from getrandom() */
+	unsigned disable;  /* JIT_NO_* */
 };
 
 /* Compile prog (already structurally validated) into new code; *out owns it. */

@@ -62,6 +62,7 @@ struct jc {
 	bool checked;
 	bool blind;
 	bool force_long; /* fallback when the passes do not converge */
+	unsigned no;     /* JIT_NO_*: optimisations turned off, for measuring them */
 	uint64_t key;
 
 	uint8_t *buf;
@@ -77,6 +78,10 @@ struct jc {
 	/* Program facts. */
 	uint16_t used;    /* BPF registers mentioned */
 	bool calls;       /* has bpf-to-bpf calls */
+	bool helpers;     /* has helper calls (call, callx) */
+	bool pkt;         /* has LD_ABS / LD_IND */
+	bool traps;       /* has instructions that always fail (kfunc, unresolved lddw) */
+	bool run_reg;     /* r12 = run state is set up */
 	bool frame_ptr;   /* rbp must hold R10 */
 	int saved[6];     /* callee-saved x86 registers pushed by the prologue */
 	int nsaved;
@@ -216,6 +221,12 @@ static void call_abs(struct jc *j, const void *fn)
 }
 
 /* ---- immediates (with optional constant blinding) ------------------------------------------ */
+
+/* Immediates go through a register (blinding, or the "no immediate forms" measurement). */
+static bool reg_imm(const struct jc *j)
+{
+	return j->blind || (j->no & JIT_NO_IMM);
+}
 
 /* reg = (s64)imm, 64-bit, blinded when asked. */
 static void load_simm(struct jc *j, int reg, int32_t imm)
@@ -445,7 +456,19 @@ static void lower_shift_x(struct jc *j, enum x86_shift op, bool w, int d, int s)
 	}
 }
 
+static bool lower_alu_op(struct jc *j, enum isa_op op, const struct bpf_insn *in);
+
+/* An ALU operation; x86's 32-bit forms already zero-extend, so no extra mov is needed. */
 static bool lower_alu(struct jc *j, enum isa_op op, const struct bpf_insn *in)
+{
+	if (!lower_alu_op(j, op, in))
+		return false;
+	if ((j->no & JIT_NO_ZEXT) && BPF_CLASS(in->code) == BPF_ALU)
+		E(x86_mov_rr(P, false, bpf2x[in->dst_reg], bpf2x[in->dst_reg]));
+	return true;
+}
+
+static bool lower_alu_op(struct jc *j, enum isa_op op, const struct bpf_insn *in)
 {
 	int d = bpf2x[in->dst_reg], s = bpf2x[in->src_reg & 15];
 	bool w = BPF_CLASS(in->code) == BPF_ALU64;
@@ -510,7 +533,7 @@ static bool lower_alu(struct jc *j, enum isa_op op, const struct bpf_insn *in)
 	case BPF_MUL:
 		if (x)
 			E(x86_imul_rr(P, w, d, s));
-		else if (j->blind) {
+		else if (reg_imm(j)) {
 			load_simm(j, R10, imm);
 			E(x86_imul_rr(P, w, d, R10));
 		} else
@@ -552,7 +575,7 @@ static bool lower_alu(struct jc *j, enum isa_op op, const struct bpf_insn *in)
 binop:
 	if (x) {
 		E(x86_alu_rr(P, a, w, d, s));
-	} else if (j->blind) {
+	} else if (reg_imm(j)) {
 		load_simm(j, R10, imm);
 		E(x86_alu_rr(P, a, w, d, R10));
 	} else if (!w && a == ALU_AND && imm == 0) {
@@ -600,22 +623,28 @@ static void lower_jmp(struct jc *j, enum isa_op op, const struct bpf_insn *in, u
 	if (BPF_OP(in->code) == BPF_JSET) {
 		if (f == F_JMP_X)
 			E(x86_test_rr(P, w, d, s));
-		else if (j->blind) {
+		else if (reg_imm(j)) {
 			load_simm(j, R10, in->imm);
 			E(x86_test_rr(P, w, d, R10));
 		} else
 			E(x86_test_ri(P, w, d, in->imm));
 	} else if (f == F_JMP_X) {
 		E(x86_alu_rr(P, ALU_CMP, w, d, s));
-	} else if (in->imm == 0) {
+	} else if (in->imm == 0 && !(j->no & JIT_NO_IMM)) {
 		E(x86_test_rr(P, w, d, d));
-	} else if (j->blind) {
+	} else if (reg_imm(j)) {
 		load_simm(j, R10, in->imm);
 		E(x86_alu_rr(P, ALU_CMP, w, d, R10));
 	} else {
 		E(x86_alu_ri(P, ALU_CMP, w, d, in->imm));
 	}
 	cc = jmp_cc(BPF_OP(in->code));
+	if (j->no & JIT_NO_FUSION) { /* materialise the condition, then branch on it */
+		E(x86_setcc(P, cc, R10));
+		E(x86_movzx_rr(P, 1, R10, R10));
+		E(x86_test_rr(P, false, R10, R10));
+		cc = CC_NE;
+	}
 	if (!back) {
 		jump(j, cc, lab_insn((uint32_t)t));
 		return;
@@ -646,7 +675,7 @@ static void lower_st(struct jc *j, const struct bpf_insn *in, uint32_t pc)
 	mem_guard(j, pc, bpf2x[in->dst_reg], in->off, size, true, &base, &disp);
 	if (BPF_CLASS(in->code) == BPF_STX) {
 		E(x86_store(P, size, base, disp, bpf2x[in->src_reg]));
-	} else if (j->blind) {
+	} else if (reg_imm(j)) {
 		load_simm(j, R10, in->imm);
 		E(x86_store(P, size, base, disp, R10));
 	} else {
@@ -931,9 +960,10 @@ static void prologue(struct jc *j)
 		E(x86_push(P, j->saved[i]));
 	if (j->pad)
 		E(x86_alu_ri(P, ALU_SUB, true, RSP, 8));
-	E(x86_mov_rr(P, true, R12, RDX));
+	if (j->run_reg)
+		E(x86_mov_rr(P, true, R12, RDX));
 	if (j->frame_ptr)
-		E(x86_load(P, 8, false, RBP, R12, OFF(stack_top)));
+		E(x86_load(P, 8, false, RBP, RDX, OFF(stack_top)));
 	/* Registers start at zero, as in the interpreter (R1, R2 are the arguments). */
 	for (int r = 0; r < 10; r++)
 		if (r != 1 && r != 2 && (j->used & (1u << r)))
@@ -964,6 +994,9 @@ static void exits(struct jc *j)
 		E(x86_pop(P, j->saved[i]));
 	E(x86_ret(P));
 
+	/* Only what the program can reach is emitted. */
+	if (!j->run_reg)
+		return;
 	here(j, lab_common(j, L_OOB));
 	E(x86_alu_rr(P, ALU_XOR, false, RAX, RAX));
 	here(j, lab_common(j, L_ERR));
@@ -979,16 +1012,20 @@ static void exits(struct jc *j)
 	}
 	jump(j, -1, lab_common(j, L_POPS));
 
-	here(j, lab_common(j, L_BUDGET));
-	E(x86_store_imm(P, 8, R12, OFF(budget), 0)); /* the charge wrapped it: none is left */
-	slow_call(j, -1, (const void *)vm_budget_exhausted);
-	slow_call(j, L_DEPTH, (const void *)vm_call_depth);
-	slow_call(j, L_ABORT, (const void *)vm_helper_aborted);
-
-	here(j, lab_common(j, L_UNKNOWN));
-	E(x86_mov_rr(P, true, RDI, R12));
-	call_abs(j, (const void *)vm_unknown_helper);
-	jump(j, -1, lab_common(j, L_ERR));
+	if (j->checked) {
+		here(j, lab_common(j, L_BUDGET));
+		E(x86_store_imm(P, 8, R12, OFF(budget), 0)); /* the charge wrapped it: none left */
+		slow_call(j, -1, (const void *)vm_budget_exhausted);
+	}
+	if (j->calls)
+		slow_call(j, L_DEPTH, (const void *)vm_call_depth);
+	if (j->helpers) {
+		slow_call(j, L_ABORT, (const void *)vm_helper_aborted);
+		here(j, lab_common(j, L_UNKNOWN));
+		E(x86_mov_rr(P, true, RDI, R12));
+		call_abs(j, (const void *)vm_unknown_helper);
+		jump(j, -1, lab_common(j, L_ERR));
+	}
 
 	if (!j->checked)
 		return;
@@ -1074,11 +1111,19 @@ static void scan(struct jc *j)
 		if (f == F_CALL_LOCAL)
 			j->calls = true;
 		if (f == F_CALL || f == F_CALLX)
+			j->helpers = true;
+		if (f == F_LD_ABS || f == F_LD_IND)
+			j->pkt = true;
+		if (f == F_CALL_KFUNC || (f == F_LDDW && in->src_reg))
+			j->traps = true;
+		if (f == F_CALL || f == F_CALLX)
 			j->used |= 0x3e; /* a helper reads R1-R5 */
 		if (f == F_LDDW)
 			pc++;
 	}
 	j->used |= 1u; /* exit reads R0, cmpxchg and helpers use it */
+	if (j->no & JIT_NO_MINSAVE)
+		j->used = 0x7ff; /* save, set up and clear every register */
 	j->used &= 0x7ff;
 	r10 = (j->used & (1u << 10)) != 0;
 	j->frame_ptr = r10 || j->calls;
@@ -1093,7 +1138,11 @@ static void scan(struct jc *j)
 		j->saved[j->nsaved++] = callee[i];
 		j->csaved[j->ncsaved++] = callee[i];
 	}
-	j->saved[j->nsaved++] = R12;
+	/* r12 holds the run state, needed by every guard, call, packet load and error path. */
+	j->run_reg = j->checked || j->helpers || j->pkt || j->calls || j->traps ||
+		     (j->no & JIT_NO_MINSAVE);
+	if (j->run_reg)
+		j->saved[j->nsaved++] = R12;
 	/* Entry rsp is 8 mod 16; the body runs 16-byte aligned. */
 	j->pad = (8 + 8 * j->nsaved) % 16 != 0;
 	j->cpad = (8 * j->ncsaved + 8) % 16 != 0;
@@ -1140,6 +1189,7 @@ int jit_compile(const struct userbpf_prog *prog, const struct jit_opts *opts,
 	j.env = prog->env;
 	j.checked = opts->mode == JIT_CHECKED;
 	j.blind = opts->blind;
+	j.no = opts->disable;
 	j.key = opts->blind_key;
 	if (j.blind && !j.key) {
 		if (getrandom(&j.key, sizeof(j.key), 0) != (ssize_t)sizeof(j.key))

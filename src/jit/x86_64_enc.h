@@ -289,6 +289,12 @@ static inline size_t x86_movsx_rr(uint8_t *p, int size, bool w, int dst, int src
 		      dst, src);
 }
 
+/* setcc reg8 */
+static inline size_t x86_setcc(uint8_t *p, enum x86_cc cc, int reg)
+{
+	return x86_rr(p, X_BYTE_RM, 0x0f90u | cc, 0, reg);
+}
+
 /* bswap reg (32 or 64 bits) */
 static inline size_t x86_bswap(uint8_t *p, bool w, int reg)
 {

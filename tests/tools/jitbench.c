@@ -216,6 +216,62 @@ static int run_empty(void *p)
 	return 0;
 }
 
+/* Verified code with one optimisation turned off at a time: ns per run and code bytes. */
+static void ablation(struct userbpf_env *env, const struct kernel *ks, size_t nk, uint8_t *buf,
+		     double secs)
+{
+	static const struct {
+		const char *name;
+		unsigned no;
+	} v[] = {
+		{"all on", 0},
+		{"-minsave", JIT_NO_MINSAVE},
+		{"-imm", JIT_NO_IMM},
+		{"-fusion", JIT_NO_FUSION},
+		{"-zext", JIT_NO_ZEXT},
+		{"all off", JIT_NO_MINSAVE | JIT_NO_IMM | JIT_NO_FUSION | JIT_NO_ZEXT},
+	};
+	static const struct kernel empty = {"empty", "r0 = 0\nexit\n", NULL, 0};
+	USERBPF_OPTS(userbpf_prog_opts, trusted, .unsafe_trusted = true);
+	USERBPF_OPTS(userbpf_run_opts, rv, .backend = USERBPF_BACKEND_JIT);
+
+	printf("\nverified code, one optimisation off at a time: ns per run (bytes of code)\n%-16s",
+	       "kernel");
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		printf(" %16s", v[i].name);
+	printf("\n");
+	for (size_t k = 0; k <= nk; k++) {
+		const struct kernel *kk = k < nk ? &ks[k] : &empty;
+		struct userbpf_prog *prog = userbpf_prog_load_text(env, kk->text, &trusted, NULL);
+		struct bctx c = {.prog = prog, .k = kk, .buf = buf, .ro = &rv};
+
+		if (!prog)
+			return;
+		printf("%-16s", kk->name);
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			struct jit_opts o = {.mode = JIT_VERIFIED, .disable = v[i].no};
+			struct jit_code *code;
+
+			if (jit_compile(prog, &o, &code, NULL) < 0)
+				return;
+			jit_code_free(prog->jit[JIT_VERIFIED]);
+			prog->jit[JIT_VERIFIED] = code;
+			if (kk == &empty) {
+				struct userbpf_call run = {0};
+				struct bctx e = {.prog = prog, .ro = (struct userbpf_run_opts *)&run};
+
+				run.prog = prog;
+				printf(" %9.2f (%4zu)", per_run(secs, run_empty, &e) / 64, code->size);
+			} else {
+				printf(" %9.0f (%4zu)", per_run(secs, run_bpf, &c), code->size);
+			}
+		}
+		printf("\n");
+		userbpf_prog_free(prog);
+	}
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct kernel ks[] = {
@@ -279,6 +335,7 @@ int main(int argc, char **argv)
 		g_ver += log(tv / tn);
 		userbpf_prog_free(prog);
 	}
+	ablation(env, ks, sizeof(ks) / sizeof(ks[0]), buf, secs);
 	printf("geometric mean vs native: interp %.2fx, JIT checked %.2fx, JIT verified %.2fx\n",
 	       exp(g_int / 4), exp(g_chk / 4), exp(g_ver / 4));
 	printf("bytes/insn: checked / verified code (whole program incl. prologue and stubs)\n");

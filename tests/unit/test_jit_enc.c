@@ -150,6 +150,8 @@ static void gen(void)
 			CASE((T, "bswap %s", n[a]), x86_bswap(B, w, a));
 		}
 		CASE((T, "ror %s, 8", r16[a]), x86_shift_ri(B, SH_ROR, X_66, a, 8));
+		CASE((T, "setb %s", r8[a]), x86_setcc(B, CC_B, a));
+		CASE((T, "setg %s", r8[a]), x86_setcc(B, CC_G, a));
 		CASE((T, "mov %s, 305419896", r32[a]), x86_mov_ri32(B, a, 0x12345678));
 		CASE((T, "mov %s, -5", r64[a]), x86_mov_ri64s(B, a, -5));
 		CASE((T, "movabs %s, 0x123456789abcdef0", r64[a]), x86_movabs(B, a, 0x123456789abcdef0ull));
