@@ -77,6 +77,7 @@ struct jc {
 
 	/* Program facts. */
 	uint16_t used;    /* BPF registers mentioned */
+	uint16_t zero;    /* registers the prologue clears */
 	bool calls;       /* has bpf-to-bpf calls */
 	bool helpers;     /* has helper calls (call, callx) */
 	bool pkt;         /* has LD_ABS / LD_IND */
@@ -966,7 +967,7 @@ static void prologue(struct jc *j)
 		E(x86_load(P, 8, false, RBP, RDX, OFF(stack_top)));
 	/* Registers start at zero, as in the interpreter (R1, R2 are the arguments). */
 	for (int r = 0; r < 10; r++)
-		if (r != 1 && r != 2 && (j->used & (1u << r)))
+		if (r != 1 && r != 2 && (j->zero & (1u << r)))
 			E(x86_alu_rr(P, ALU_XOR, false, bpf2x[r], bpf2x[r]));
 }
 
@@ -1143,8 +1144,19 @@ static void scan(struct jc *j)
 		     (j->no & JIT_NO_MINSAVE);
 	if (j->run_reg)
 		j->saved[j->nsaved++] = R12;
-	/* Entry rsp is 8 mod 16; the body runs 16-byte aligned. */
-	j->pad = (8 + 8 * j->nsaved) % 16 != 0;
+	/* Entry rsp is 8 mod 16; the body runs 16-byte aligned when it calls anything. */
+	j->pad = j->run_reg && (8 + 8 * j->nsaved) % 16 != 0;
+	/* Registers the first instructions set from constants need no clearing. */
+	j->zero = j->used;
+	for (uint32_t pc = 0; pc < j->n; pc++) {
+		enum isa_op op = (enum isa_op)j->ops[pc];
+
+		if (op != OP_MOV64_K && op != OP_MOV32_K && !(op == OP_LDDW && !j->in[pc].src_reg))
+			break;
+		j->zero &= (uint16_t)~(1u << j->in[pc].dst_reg);
+		if (op == OP_LDDW)
+			pc++;
+	}
 	j->cpad = (8 * j->ncsaved + 8) % 16 != 0;
 	j->frame = (uint32_t)(8 * j->ncsaved + 8 + (j->cpad ? 8 : 0));
 }
