@@ -388,6 +388,62 @@ static void div_by_minus1(struct jc *j, bool w, bool mod, int d)
 		E(x86_alu_rr(P, ALU_XOR, false, d, d));
 }
 
+/*
+ * Unsigned division by a constant v (not a power of two, 2 < v < 2^(N-1) or any for N = 32) as
+ * a multiplication by its rounded-up reciprocal (Granlund and Montgomery): with
+ * l = ceil(log2 v) and m = floor(2^N * (2^l - v) / v) + 1, t = mulhi(m, n),
+ * q = (t + ((n - t) >> 1)) >> (l - 1). The 32-bit form needs no rax/rdx at all.
+ */
+static void divmod_magic(struct jc *j, bool w, bool mod, int d, uint64_t v)
+{
+	int l = log2u(v) + 1; /* v is not a power of two */
+
+	if (!w) {
+		uint32_t m = (uint32_t)((((uint64_t)1 << 32) * (((uint64_t)1 << l) - v)) / v + 1);
+
+		E(x86_mov_rr(P, false, R11, d));
+		E(x86_mov_ri32(P, R10, m));
+		E(x86_imul_rr(P, true, R10, R11));
+		E(x86_shift_ri(P, SH_SHR, X_W, R10, 32));
+		E(x86_alu_rr(P, ALU_SUB, false, R11, R10));
+		E(x86_shift_ri(P, SH_SHR, 0, R11, 1));
+		E(x86_alu_rr(P, ALU_ADD, false, R11, R10));
+		E(x86_shift_ri(P, SH_SHR, 0, R11, (uint8_t)(l - 1)));
+		if (mod) {
+			E(x86_imul_rri(P, false, R11, R11, (int32_t)(uint32_t)v));
+			E(x86_alu_rr(P, ALU_SUB, false, d, R11));
+		} else {
+			E(x86_mov_rr(P, false, d, R11));
+		}
+		return;
+	}
+	{
+		unsigned __int128 num = (unsigned __int128)(((uint64_t)1 << l) - v) << 64;
+		uint64_t m = (uint64_t)(num / v) + 1;
+
+		E(x86_mov_rr(P, true, R11, d));
+		E(x86_mov_rr(P, true, R9, RAX));
+		E(x86_mov_rr(P, true, R10, RDX));
+		E(x86_movabs(P, RAX, m));
+		E(x86_unary(P, UN_MUL, true, R11));
+		E(x86_mov_rr(P, true, RAX, R11));
+		E(x86_alu_rr(P, ALU_SUB, true, RAX, RDX));
+		E(x86_shift_ri(P, SH_SHR, X_W, RAX, 1));
+		E(x86_alu_rr(P, ALU_ADD, true, RAX, RDX));
+		E(x86_shift_ri(P, SH_SHR, X_W, RAX, (uint8_t)(l - 1)));
+		if (mod) {
+			/* v < 2^31 here: a 64-bit divisor below 2^63 comes from a positive imm */
+			E(x86_imul_rri(P, true, RAX, RAX, (int32_t)v));
+			E(x86_alu_rr(P, ALU_SUB, true, R11, RAX));
+		} else {
+			E(x86_mov_rr(P, true, R11, RAX));
+		}
+		E(x86_mov_rr(P, true, RAX, R9));
+		E(x86_mov_rr(P, true, RDX, R10));
+		E(x86_mov_rr(P, true, d, R11));
+	}
+}
+
 static void lower_divmod_k(struct jc *j, bool w, bool sign, bool mod, int d, int32_t imm)
 {
 	uint64_t v = w ? (uint64_t)(int64_t)imm : (uint32_t)imm;
@@ -409,6 +465,10 @@ static void lower_divmod_k(struct jc *j, bool w, bool sign, bool mod, int d, int
 			E(x86_shift_ri(P, SH_SHR, w ? X_W : 0, d, (uint8_t)log2u(v)));
 		else
 			E(x86_alu_ri(P, ALU_AND, w, d, (int32_t)(v - 1)));
+		return;
+	}
+	if (!sign && !j->blind && (!w || v < (1ull << 63))) {
+		divmod_magic(j, w, mod, d, v);
 		return;
 	}
 	load_simm(j, R11, imm);

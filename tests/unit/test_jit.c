@@ -118,6 +118,67 @@ static void alu_matrix(void)
 	CHECK(bad == 0);
 }
 
+/* Unsigned division and modulo by constants (reciprocal multiplication) against C. */
+static void div_by_constants(void)
+{
+	uint64_t seed = 12345;
+	int bad = 0, runs = 0;
+
+	for (int k = 0; k < 600; k++) {
+		int32_t imm;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		if (k < 300)
+			imm = k + 2;
+		else if (k < 320)
+			imm = INT32_MAX - (k - 300);
+		else if (k < 340)
+			imm = (int32_t)(0x80000000u + (uint32_t)(k - 320) * 7919u);
+		else
+			imm = (int32_t)(uint32_t)(seed >> 33) | (k & 1 ? 0 : INT32_MIN);
+		for (int op = 0; op < 4; op++) {
+			int cls = op & 1 ? BPF_ALU64 : BPF_ALU, bop = op & 2 ? BPF_MOD : BPF_DIV;
+			struct bpf_insn p[] = {I(BPF_LDX | BPF_DW | BPF_MEM, 0, 1, 0, 0),
+					       I(cls | bop | BPF_K, 0, 0, 0, imm), EXIT()};
+			struct userbpf_prog *prog = load(p, N(p), true);
+			USERBPF_OPTS(userbpf_run_opts, ro, .backend = USERBPF_BACKEND_JIT);
+
+			if (!prog) {
+				bad++;
+				continue;
+			}
+			for (int t = 0; t < 40; t++) {
+				uint64_t n, r0 = 0, want;
+				uint64_t dv = cls == BPF_ALU64 ? (uint64_t)(int64_t)imm : (uint32_t)imm;
+
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				n = t < 8 ? jg_vals[t] : seed ^ (seed >> 29);
+				if (t == 8)
+					n = dv * 3 - 1;
+				if (t == 9)
+					n = dv * 3;
+				if (cls == BPF_ALU)
+					want = bop == BPF_DIV ? (uint32_t)n / (uint32_t)dv
+							      : (uint32_t)n % (uint32_t)dv;
+				else
+					want = bop == BPF_DIV ? n / dv : n % dv;
+				runs++;
+				if (userbpf_prog_run(prog, &n, 8, &ro, &r0, NULL) != 0 || r0 != want) {
+					if (bad++ < 5)
+						fprintf(stderr, "%s%s %" PRIu64 " by %u: got %" PRIu64
+								" want %" PRIu64 "\n",
+							bop == BPF_DIV ? "div" : "mod",
+							cls == BPF_ALU ? "32" : "64", n, (unsigned)imm, r0,
+							want);
+				}
+			}
+			userbpf_prog_free(prog);
+		}
+	}
+	printf("division by constants: %d runs\n", runs);
+	CHECK(bad == 0);
+}
+
 /* Negations, sign extensions and byte swaps on every register. */
 static void unary_matrix(void)
 {
@@ -379,6 +440,7 @@ int main(void)
 	for (int i = 0; i < JG_REGION; i++)
 		region[i] = (uint8_t)i;
 	alu_matrix();
+	div_by_constants();
 	unary_matrix();
 	mem_matrix();
 	errors();
