@@ -31,16 +31,30 @@ static int compile_into(struct userbpf_prog *prog, enum jit_mode mode, bool blin
 	ret = jit_compile(prog, &o, &code, err);
 	if (ret < 0)
 		return ret;
-	jit_code_free(prog->jit[mode]);
-	prog->jit[mode] = code;
+	/* An explicit (re)compilation replaces the code; no run may be using it meanwhile. */
+	jit_code_free(__atomic_exchange_n(&prog->jit[mode], code, __ATOMIC_ACQ_REL));
 	return 0;
 }
 
 int jit_prepare(struct userbpf_prog *prog, enum jit_mode mode, struct userbpf_error *err)
 {
-	if (prog->jit[mode])
+	struct jit_opts o = {.mode = mode};
+	struct jit_code *code, *none = NULL;
+	int ret;
+
+	if (__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE))
 		return 0;
-	return compile_into(prog, mode, false, err);
+	ret = mode_allowed(prog, mode, err);
+	if (ret < 0)
+		return ret;
+	ret = jit_compile(prog, &o, &code, err);
+	if (ret < 0)
+		return ret;
+	/* Threads running the same program for the first time race here: the first code wins. */
+	if (!__atomic_compare_exchange_n(&prog->jit[mode], &none, code, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		jit_code_free(code);
+	return 0;
 }
 
 int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
@@ -53,7 +67,7 @@ int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, ui
 
 	if (ret < 0)
 		return ret;
-	fn = (jit_entry_fn)prog->jit[mode]->mem;
+	fn = (jit_entry_fn)__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE)->mem;
 	r = fn(r1, r2, run);
 	*r0 = r.r0;
 	return (int)r.status;
