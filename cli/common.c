@@ -24,7 +24,7 @@ int cli_lib_error(const char *what, const struct userbpf_error *err)
 	char msg[USERBPF_ERRMSG_MAX + 128];
 
 	userbpf_error_format(err, msg, sizeof(msg));
-	if (what)
+	if (what && !strstr(err->message, what))
 		fprintf(stderr, "Error: %s: %s\n", what, msg);
 	else
 		fprintf(stderr, "Error: %s\n", msg);
