@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "../jit/jit.h"
 
 /* Read an options field only if the caller's struct (of size opts->sz) contains it. */
 #define OPT(opts, field, dflt)                                                                  \
@@ -80,12 +81,13 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 		memset(run.stack + sizeof(run.stack) - VM_STACK_SIZE, 0, VM_STACK_SIZE);
 
 	switch (backend) {
-	case USERBPF_BACKEND_DEFAULT:
 	case USERBPF_BACKEND_INTERP:
 		ret = vm_interp_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
 		break;
+	case USERBPF_BACKEND_DEFAULT:
 	case USERBPF_BACKEND_JIT:
-		return err_set(err, -ENOTSUP, "vm", -1, "the JIT back end is not built in");
+		ret = jit_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
+		break;
 	default:
 		return err_set(err, -EINVAL, "vm", -1, "run options: unknown back end %d",
 			       (int)backend);
