@@ -44,6 +44,8 @@ struct kgen_prog {
 	 */
 	bool pkt;
 	uint8_t input[KGEN_PKT_LEN];
+	/* function f's prologue (registers and stack set up) is [start[f], body[f]) */
+	size_t start[KGEN_MAX_FUNCS], body[KGEN_MAX_FUNCS];
 };
 
 struct kgen {
@@ -263,8 +265,25 @@ static void kgen_atomic(struct kgen *g)
 	bool dw = kgen_chance(g, 50);
 	int16_t off = kgen_stack_off(g, dw ? 8 : 4);
 
-	kgen_emit(g, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), BPF_REG_10, kgen_reg(g), off,
-		  ops[kgen_below(g, sizeof(ops) / sizeof(ops[0]))]);
+	int32_t op = ops[kgen_below(g, sizeof(ops) / sizeof(ops[0]))];
+
+	/*
+	 * Kernel quirk (6.18): precision tracking does not follow a value an atomic fetch
+	 * (fetch ops, xchg, cmpxchg) reads from a stack slot holding a known constant, so a branch
+	 * on it can be pruned unsoundly and reachable code removed as dead. A byte store first
+	 * makes the slot unknown to the verifier, which avoids it.
+	 */
+	if (op & BPF_FETCH)
+		kgen_emit(g, BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, off, kgen_imm(g));
+	kgen_emit(g, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), BPF_REG_10, kgen_reg(g), off, op);
+	/*
+	 * Kernel quirk (seen on 6.18, x86-64): the verifier adds the zero-extension of r0 after a
+	 * 32-bit cmpxchg only where it sees a 64-bit read of r0 on the paths it walks; a read
+	 * reached only through a pruned path is missed, and x86's cmpxchg leaves the upper half
+	 * of rax alone when it succeeds. Reading r0 as 64 bits at once makes the kernel add it.
+	 */
+	if (!dw && op == BPF_CMPXCHG)
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, 0, 0);
 }
 
 /*
@@ -409,6 +428,8 @@ static void kgen_function(struct kgen *g, int func)
 		else
 			kgen_emit(g, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (int16_t)off, kgen_imm(g));
 	}
+	g->p->start[func] = g->start[func];
+	g->p->body[func] = g->p->n;
 	kgen_block(g, 4 + (int)kgen_below(g, 40), 0);
 	if (func + 1 < g->p->nfuncs && !g->called[func + 1])
 		kgen_call(g, func + 1); /* so that every function is reachable */
