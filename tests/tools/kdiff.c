@@ -23,7 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "asm/asm.h"
 #include "isa/isa.h"
+#include "util/util.h"
 #include "userbpf.h"
 
 #include "../kernel/gen.c"
@@ -80,22 +82,23 @@ static void kdiff_hex(const char *what, const uint8_t *b, size_t n)
 	printf("\n");
 }
 
-/* Listing of a program: slot, raw fields, operation name from the ISA table. */
-static void kdiff_dump(const struct bpf_insn *insns, size_t n)
+/* Listing of a program in the kernel's syntax (src/asm); skip_nops leaves out `goto pc+0`. */
+static void kdiff_dump(const struct bpf_insn *insns, size_t n, bool skip_nops)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct bpf_insn *in = &insns[i];
-		enum isa_op op = isa_decode(in);
+	struct buf line = { 0 };
 
-		printf("    %4zu: code=%02x dst=r%d src=r%d off=%-6d imm=%-11d %s", i, in->code,
-		       in->dst_reg, in->src_reg, in->off, in->imm,
-		       op == OP_INVALID ? "?" : isa_ops[op].name);
-		if (op == OP_LDDW && i + 1 < n) {
-			printf(" 0x%016" PRIx64, (uint64_t)isa_imm64(in));
-			i++;
-		}
-		printf("\n");
+	for (size_t i = 0; i < n;) {
+		int w;
+
+		line.len = 0;
+		w = disasm_insn(insns, n, i, NULL, &line);
+		if (w <= 0)
+			break;
+		if (!skip_nops || insns[i].code != (BPF_JMP | BPF_JA) || insns[i].off != 0)
+			printf("    %.*s\n", (int)line.len, line.data);
+		i += (size_t)w;
 	}
+	buf_free(&line);
 }
 
 /* The tail of a verifier log: the lines that say why. */
@@ -346,7 +349,7 @@ int main(int argc, char **argv)
 		kgen_program(pseed, &prog);
 		if (verbose) {
 			printf("program %" PRIu64 " (seed 0x%" PRIx64 "):\n", i, pseed);
-			kdiff_dump(prog.insns, prog.n);
+			kdiff_dump(prog.insns, prog.n, false);
 		}
 
 		fd = kdiff_kernel(&prog, out, &retval);
@@ -360,7 +363,7 @@ int main(int argc, char **argv)
 				       strerror(-fd));
 				kdiff_log_tail(log, verbose ? 1000 : 8);
 				if (verbose || shown_rej <= 2)
-					kdiff_dump(prog.insns, prog.n);
+					kdiff_dump(prog.insns, prog.n, false);
 			}
 			continue;
 		}
@@ -425,7 +428,7 @@ int main(int argc, char **argv)
 				if (prog.pkt)
 					kdiff_hex("input", prog.input, KGEN_PKT_LEN);
 			}
-			kdiff_dump(prog.insns, prog.n);
+			kdiff_dump(prog.insns, prog.n, minimize);
 		}
 	}
 	userbpf_env_free(env);
