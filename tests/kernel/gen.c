@@ -43,6 +43,12 @@ struct kgen_prog {
 	 * is part of the result.
 	 */
 	bool pkt;
+	/*
+	 * With `ldabs` (one function, no calls: the kernel forbids mixing the two), r6 holds the
+	 * context for the kernel's sake and is never touched, and the program also reads the input
+	 * with the legacy LD_ABS / LD_IND (in the kernel: an skb's packet, SCHED_CLS).
+	 */
+	bool ldabs;
 	uint8_t input[KGEN_PKT_LEN];
 	/* function f's prologue (registers and stack set up) is [start[f], body[f]) */
 	size_t start[KGEN_MAX_FUNCS], body[KGEN_MAX_FUNCS];
@@ -52,7 +58,7 @@ struct kgen {
 	uint64_t rng;
 	struct kgen_prog *p;
 	int func;      /* the function being generated */
-	int nregs;     /* operands come from r0..r(nregs-1): r9 is the input pointer with pkt */
+	unsigned avoid; /* registers that are not operands (bit r): r9 with pkt, r6 with ldabs */
 	int area;      /* bytes of initialised stack below r10 in this function (multiple of 8) */
 	int ncalls;
 	struct { size_t pc; int target; } calls[KGEN_MAX_CALLS];
@@ -139,7 +145,12 @@ static void kgen_lddw(struct kgen *g, int dst, uint64_t v)
 
 static int kgen_reg(struct kgen *g)
 {
-	return (int)kgen_below(g, (uint32_t)g->nregs);
+	int r;
+
+	do
+		r = (int)kgen_below(g, 10);
+	while (g->avoid & (1u << r));
+	return r;
 }
 
 /* One ALU or ALU64 operation with random operands (every operation of both classes). */
@@ -292,7 +303,9 @@ static void kgen_atomic(struct kgen *g)
  */
 static void kgen_fold(struct kgen *g)
 {
-	for (int r = 1; r < g->nregs; r++) {
+	for (int r = 1; r <= 9; r++) {
+		if (g->avoid & (1u << r))
+			continue;
 		kgen_emit(g, BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x2545f491);
 		kgen_emit(g, BPF_ALU64 | BPF_XOR | BPF_X, 0, r, 0, 0);
 	}
@@ -327,6 +340,46 @@ static void kgen_patch_off(struct kgen *g, size_t at)
 	g->p->insns[at].off = (int16_t)(g->p->n - (at + 1));
 }
 
+/*
+ * After a call or a legacy packet load, which clobber r1-r5 (the kernel's verifier forbids
+ * reading them), give them values again before anything reads them.
+ */
+static void kgen_reset_args(struct kgen *g)
+{
+	for (int r = 1; r <= 5; r++) {
+		int src = kgen_reg(g);
+
+		if (kgen_chance(g, 50) && (src == 0 || src > 5))
+			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, src, 0, 0);
+		else
+			kgen_set(g, r);
+	}
+}
+
+/*
+ * A legacy packet load (r0 = big-endian input bytes). Offsets stay inside the input or go far
+ * past its end (both back ends then end the program with r0 = 0); never negative, where the
+ * kernel has its own meanings (SKF_NET_OFF, SKF_LL_OFF). LD_IND's register is set just before.
+ */
+static void kgen_ldabs(struct kgen *g)
+{
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W };
+	int si = (int)kgen_below(g, 3), bytes = 1 << si;
+	int32_t off = kgen_chance(g, 3) ? 100 + (int32_t)kgen_below(g, 1000)
+					: (int32_t)kgen_below(g, (uint32_t)(KGEN_PKT_LEN - bytes + 1));
+
+	if (kgen_chance(g, 50)) {
+		kgen_emit(g, BPF_LD | BPF_ABS | sizes[si], 0, 0, 0, off);
+	} else {
+		int src = kgen_reg(g);
+		int32_t part = (int32_t)kgen_below(g, (uint32_t)off + 1);
+
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_K, src, 0, 0, part);
+		kgen_emit(g, BPF_LD | BPF_IND | sizes[si], 0, src, 0, off - part);
+	}
+	kgen_reset_args(g);
+}
+
 static void kgen_call(struct kgen *g, int target)
 {
 	if (g->ncalls >= KGEN_MAX_CALLS || g->p->n >= KGEN_MAX_INSNS - 8)
@@ -337,13 +390,7 @@ static void kgen_call(struct kgen *g, int target)
 	g->fcalls--;
 	g->called[target] = true;
 	kgen_emit(g, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1);
-	/* The callee clobbered r1-r5: give them values again before anything reads them. */
-	for (int r = 1; r <= 5; r++) {
-		if (kgen_chance(g, 50))
-			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, kgen_chance(g, 50) ? 0 : 6 + (int)kgen_below(g, (uint32_t)g->nregs - 6), 0, 0);
-		else
-			kgen_set(g, r);
-	}
+	kgen_reset_args(g);
 }
 
 static void kgen_block(struct kgen *g, int nstmts, int depth)
@@ -362,7 +409,9 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 		} else if (k < 66) {
 			kgen_atomic(g);
 		} else if (k < 72) {
-			if (g->nregs == 9)
+			if (g->p->ldabs)
+				kgen_ldabs(g);
+			else if (g->p->pkt && g->func == 0)
 				kgen_pkt_access(g);
 			else
 				kgen_load(g);
@@ -401,13 +450,14 @@ static void kgen_function(struct kgen *g, int func)
 	g->start[func] = g->p->n;
 	g->fcalls = 2;
 	g->branches = 12 - 3 * func; /* callees are verified once per path through their callers */
-	g->nregs = func == 0 && g->p->pkt ? 9 : 10;
+	g->avoid = (func == 0 && g->p->pkt ? 1u << 9 : 0) | (g->p->ldabs ? 1u << 6 : 0);
 	if (func == 0) {
 		/* The entry: no register holds anything useful yet (but r1, the input, with pkt). */
 		if (g->p->pkt)
 			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_1, 0, 0);
-		for (int r = 0; r < g->nregs; r++)
-			kgen_set(g, r);
+		for (int r = 0; r <= 9; r++)
+			if (!(g->avoid & (1u << r)))
+				kgen_set(g, r);
 	} else {
 		/* A callee has r1-r5 from its caller; derive r0 and r6-r9 from them or constants. */
 		static const int regs[] = { 0, 6, 7, 8, 9 };
@@ -451,6 +501,11 @@ static void kgen_program(uint64_t seed, struct kgen_prog *p)
 	p->pkt = kgen_chance(&g, 50);
 	for (int i = 0; i < KGEN_PKT_LEN; i++)
 		p->input[i] = kgen_chance(&g, 30) ? (uint8_t)kgen_imm(&g) : (uint8_t)kgen_next(&g);
+	p->ldabs = kgen_chance(&g, 15);
+	if (p->ldabs) {
+		p->nfuncs = 1;
+		p->pkt = false;
+	}
 	for (int f = 0; f < p->nfuncs; f++)
 		kgen_function(&g, f);
 	for (int i = 0; i < g.ncalls; i++)

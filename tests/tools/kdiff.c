@@ -5,7 +5,9 @@
  * kernel (BPF_PROG_LOAD as XDP + BPF_PROG_TEST_RUN, tests/kernel/kbpf.c); all 64 bits of r0
  * and the input memory the programs may read and write (tests/kernel/gen.c: `pkt`) must agree.
  * The kernel sees the generated function behind a small wrapper that calls it as a bpf-to-bpf
- * subprogram with r1 = the packet (input bytes, then room for r0) and stores r0 after the input.
+ * subprogram with r1 = the packet (input bytes, then room for r0) and stores r0 after the input
+ * (an XDP program); programs with legacy LD_ABS / LD_IND run inline in a SCHED_CLS program.
+ * Hand-made reproducers of kernel quirks (tests/kernel/quirks.c) run first.
  *
  *   kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [-v]
  *
@@ -74,6 +76,49 @@ static void kdiff_wrap(const struct kgen_prog *p, struct bpf_insn *out)
 	memcpy(out + KDIFF_WRAP, p->insns, p->n * sizeof(p->insns[0]));
 }
 
+/*
+ * The kernel form of an `ldabs` program (tests/kernel/gen.c), a SCHED_CLS program since LD_ABS
+ * needs an skb: r6 = ctx; the generated function inline (LD_ABS may not be mixed with local
+ * calls), its one exit replaced by: if (data + KDIFF_PKT <= data_end) store r0 after the input;
+ * return KDIFF_LDABS_OK. A legacy load outside the packet returns 0 instead, with r0 = 0.
+ */
+#define KDIFF_LDABS_OK 7
+#define KDIFF_LDABS_EXTRA 11
+
+static void kdiff_wrap_ldabs(const struct kgen_prog *p, struct bpf_insn *out)
+{
+	const struct bpf_insn tail[KDIFF_LDABS_EXTRA - 1] = {
+		LDX_W(2, 6, offsetof(struct __sk_buff, data)),
+		LDX_W(3, 6, offsetof(struct __sk_buff, data_end)),
+		MOV_X(4, 2),
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 4, .imm = KDIFF_PKT },
+		{ .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = 4, .src_reg = 3, .off = 3 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 2, .src_reg = 0, .off = KGEN_PKT_LEN },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = KDIFF_LDABS_OK },
+		{ .code = BPF_JMP | BPF_EXIT },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	const struct bpf_insn head = MOV_X(6, 1);
+
+	out[0] = head;
+	memcpy(out + 1, p->insns, (p->n - 1) * sizeof(p->insns[0])); /* all but the exit */
+	memcpy(out + p->n, tail, sizeof(tail));
+}
+
+/* The program the kernel loads for p: fills out, returns its length and type. */
+static size_t kdiff_kernel_form(const struct kgen_prog *p, struct bpf_insn *out, uint32_t *type)
+{
+	if (p->ldabs) {
+		kdiff_wrap_ldabs(p, out);
+		*type = BPF_PROG_TYPE_SCHED_CLS;
+		return p->n + KDIFF_LDABS_EXTRA - 1;
+	}
+	kdiff_wrap(p, out);
+	*type = BPF_PROG_TYPE_XDP;
+	return KDIFF_WRAP + p->n;
+}
+
 static void kdiff_hex(const char *what, const uint8_t *b, size_t n)
 {
 	printf("    %-11s", what);
@@ -120,18 +165,24 @@ static int kdiff_kernel(const struct kgen_prog *p, uint8_t out[KDIFF_PKT], uint3
 {
 	static struct bpf_insn kinsns[KDIFF_WRAP + KGEN_MAX_INSNS];
 	uint8_t pkt[KDIFF_PKT] = { 0 };
+	uint32_t type;
+	size_t n = kdiff_kernel_form(p, kinsns, &type);
 	int fd, rc;
 
-	kdiff_wrap(p, kinsns);
 	memcpy(pkt, p->input, KGEN_PKT_LEN);
-	fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, kinsns, KDIFF_WRAP + p->n, NULL, 0);
+	fd = kbpf_prog_load(type, kinsns, n, NULL, 0);
 	if (fd < 0)
 		return fd;
 	*retval = 0;
+	memset(out, 0, KDIFF_PKT);
 	rc = kbpf_prog_test_run(fd, pkt, sizeof(pkt), out, KDIFF_PKT, 1, retval, NULL);
 	close(fd);
-	if (rc < 0 || *retval != XDP_PASS)
+	if (rc < 0)
 		return 1; /* loaded, but the test run failed */
+	if (p->ldabs && *retval == 0) /* a legacy load left the packet: r0 = 0, nothing stored */
+		return memcmp(out, pkt, KDIFF_PKT) ? 1 : 0;
+	if (*retval != (p->ldabs ? KDIFF_LDABS_OK : XDP_PASS))
+		return 1;
 	return 0;
 }
 
@@ -205,6 +256,9 @@ static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, 
 			 * the stack is read uninitialised (root may), and results mean nothing.
 			 */
 			if (kdiff_in_prologue(p, i))
+				continue;
+			/* Keep the register set for an LD_IND (negative offsets mean other things). */
+			if (i + 1 < p->n && p->insns[i + 1].code == (BPF_LD | BPF_IND | BPF_SIZE(p->insns[i + 1].code)))
 				continue;
 			/* Keep gen.c's `r0 = r0` after a 32-bit cmpxchg (a kernel quirk). */
 			if (p->insns[i].code == (BPF_ALU64 | BPF_MOV | BPF_X) &&
@@ -292,6 +346,8 @@ int main(int argc, char **argv)
 	int show = 5, verbose = 0, minimize = 0, shown_rej = 0, shown_mis = 0;
 	uint64_t programs = 0, compared = 0, mismatches = 0, rejected = 0, kerr = 0;
 	uint64_t qpass = 0, qfail = 0;
+	static bool seen[OP__COUNT];
+	int nseen = 0;
 	uint64_t per_backend[B_COUNT] = { 0 };
 	bool have[B_COUNT] = { true, true, true };
 	struct userbpf_env *env;
@@ -347,6 +403,14 @@ int main(int argc, char **argv)
 			continue;
 		programs++;
 		kgen_program(pseed, &prog);
+		for (size_t k = 0; k < prog.n; k++) {
+			enum isa_op op = isa_decode(&prog.insns[k]);
+
+			if (op != OP_INVALID)
+				seen[op] = true;
+			if (op == OP_LDDW)
+				k++;
+		}
 		if (verbose) {
 			printf("program %" PRIu64 " (seed 0x%" PRIx64 "):\n", i, pseed);
 			kdiff_dump(prog.insns, prog.n, false);
@@ -356,9 +420,10 @@ int main(int argc, char **argv)
 		if (fd < 0) {
 			rejected++;
 			if (shown_rej++ < show) {
-				kdiff_wrap(&prog, kinsns);
-				kbpf_prog_load(BPF_PROG_TYPE_XDP, kinsns, KDIFF_WRAP + prog.n, log,
-					       sizeof(log));
+				uint32_t type;
+				size_t kn = kdiff_kernel_form(&prog, kinsns, &type);
+
+				kbpf_prog_load(type, kinsns, kn, log, sizeof(log));
 				printf("kernel-diff: program %" PRIu64 " rejected by the kernel (%s):\n", i,
 				       strerror(-fd));
 				kdiff_log_tail(log, verbose ? 1000 : 8);
@@ -444,6 +509,14 @@ int main(int argc, char **argv)
 			printf(" %s n/a", backend_names[b]);
 	}
 	printf("; %.1f s\n", kdiff_now() - t0);
+	/* Which operations the programs used: the generator's coverage of the ISA. */
+	for (int op = 0; op < OP__COUNT; op++)
+		nseen += seen[op];
+	printf("kernel-diff: %d of %d operations generated; not:", nseen, (int)OP__COUNT);
+	for (int op = 0; op < OP__COUNT; op++)
+		if (!seen[op])
+			printf(" %s", isa_ops[op].name);
+	printf("\n");
 	if (kerr)
 		printf("kernel-diff: %" PRIu64 " kernel test runs failed\n", kerr);
 	printf("%" PRIu64 " passed, %" PRIu64 " failed\n", compared - mismatches + qpass,
