@@ -285,11 +285,30 @@ static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, 
 	}
 }
 
+/* Which of our back ends this build has: a JIT-less build answers -ENOTSUP. */
+static void kdiff_probe_backends(struct userbpf_env *env, bool have[B_COUNT])
+{
+	static struct kgen_prog t;
+	uint8_t mem[KGEN_PKT_LEN];
+	uint64_t r0;
+	char msg[USERBPF_ERRMSG_MAX + 64];
+
+	t.n = 2;
+	t.insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 1 };
+	t.insns[1] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	for (int b = 0; b < B_COUNT; b++) {
+		have[b] = kdiff_ours(env, &t, b, mem, &r0, msg, sizeof(msg)) != -ENOTSUP;
+		if (!have[b])
+			printf("kernel-diff: %s: n/a (%s)\n", backend_names[b], msg);
+	}
+}
+
 /*
- * Run the kernel-quirk reproducers: our interpreter must give the RFC 9669 result (counted);
- * whether the kernel still differs is reported for information.
+ * Run the kernel-quirk reproducers: each of our back ends must give the RFC 9669 result
+ * (counted); whether the kernel still differs is reported for information.
  */
-static void kdiff_quirks(struct userbpf_env *env, uint64_t *passed, uint64_t *failed)
+static void kdiff_quirks(struct userbpf_env *env, const bool have[B_COUNT], uint64_t *passed,
+			 uint64_t *failed)
 {
 	static struct kgen_prog q;
 
@@ -312,13 +331,18 @@ static void kdiff_quirks(struct userbpf_env *env, uint64_t *passed, uint64_t *fa
 		krc = kdiff_kernel(&q, out, &retval);
 		if (krc == 0)
 			memcpy(&kr0, out + KGEN_PKT_LEN, sizeof(kr0));
-		rc = kdiff_ours(env, &q, B_INTERP, mem, &r0, msg, sizeof(msg));
-		if (rc == 0 && r0 == kq->rfc)
-			(*passed)++;
-		else
-			(*failed)++;
-		printf("kernel-diff: quirk %s: RFC 9669 0x%" PRIx64 ", interp 0x%" PRIx64 "%s%s, ",
-		       kq->name, kq->rfc, r0, rc ? " " : "", msg);
+		printf("kernel-diff: quirk %s: RFC 9669 0x%" PRIx64 ",", kq->name, kq->rfc);
+		for (int b = 0; b < B_COUNT; b++) {
+			if (!have[b])
+				continue;
+			rc = kdiff_ours(env, &q, b, mem, &r0, msg, sizeof(msg));
+			if (rc == 0 && r0 == kq->rfc)
+				(*passed)++;
+			else
+				(*failed)++;
+			printf(" %s 0x%" PRIx64 "%s%s,", backend_names[b], r0, rc ? " " : "", msg);
+		}
+		printf(" ");
 		if (krc)
 			printf("kernel: did not run (%d)\n", krc);
 		else
@@ -349,7 +373,7 @@ int main(int argc, char **argv)
 	static bool seen[OP__COUNT];
 	int nseen = 0;
 	uint64_t per_backend[B_COUNT] = { 0 };
-	bool have[B_COUNT] = { true, true, true };
+	bool have[B_COUNT];
 	struct userbpf_env *env;
 	struct userbpf_error err;
 	char why[128];
@@ -386,7 +410,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	kdiff_quirks(env, &qpass, &qfail);
+	kdiff_probe_backends(env, have);
+	kdiff_quirks(env, have, &qpass, &qfail);
 
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t pseed = seed * 0x100000000ull + i;
@@ -444,12 +469,6 @@ int main(int argc, char **argv)
 			if (!have[b])
 				continue;
 			rc[b] = kdiff_ours(env, &prog, b, mem[b], &r0[b], msg[b], sizeof(msg[b]));
-			if (rc[b] == -ENOTSUP && b != B_INTERP && compared == 0) {
-				/* No JIT in this build: say so once, then run the interpreter only. */
-				printf("kernel-diff: %s: n/a (%s)\n", backend_names[b], msg[b]);
-				have[b] = false;
-				continue;
-			}
 			if (rc[b] < 0 || r0[b] != kr0 || memcmp(mem[b], out, KGEN_PKT_LEN)) {
 				if (!bad)
 					first_bad = b;
