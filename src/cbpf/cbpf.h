@@ -83,6 +83,11 @@ void cbpf_image(const struct sock_filter *insn, int pc, char *out, size_t len);
 /* The whole program in one of the formats, appended to out, byte-exact with tcpdump. */
 int cbpf_print(struct buf *out, const struct sock_filter *f, size_t n, enum cbpf_format fmt);
 /*
+ * Zero the fields an instruction does not use (k of tax/ret a/add x..., jt and jf of
+ * everything but conditional jumps): the form that survives the -d text format.
+ */
+void cbpf_canonical(struct sock_filter *f, size_t n);
+/*
  * Read a program printed in one of the formats (the -d mnemonics too). *out is malloc'd.
  * Errors give the line. The result is not checked: call cbpf_check().
  */

@@ -134,15 +134,22 @@ static int check_insn(const struct sock_filter *f, size_t n, size_t pc, struct u
 		break;
 	case BPF_JMP | BPF_JA:
 		/* The target pc + 1 + k must be an instruction: k < n - pc - 1. */
-		if (in->k >= n - pc - 1)
-			return CHK_ERR(-EINVAL, pc, "jump out of range: ja +%u to %llu, program has %zu insns",
-				       in->k, (unsigned long long)pc + 1 + in->k, n);
+		if (in->k >= n - pc - 1) {
+			int64_t target = (int64_t)pc + 1 + (int32_t)in->k;
+
+			if ((int32_t)in->k < 0)
+				return CHK_ERR(-EINVAL, pc,
+					       "backward jump: ja %d to insn %lld (jumps go forward only)",
+					       (int32_t)in->k, (long long)target);
+			return CHK_ERR(-EINVAL, pc, "jump out of range: ja +%u to insn %lld, program has %zu insns",
+				       in->k, (long long)target, n);
+		}
 		break;
 	default:
 		if (BPF_CLASS(code) == BPF_JMP) {
 			if (pc + 1 + in->jt >= n || pc + 1 + in->jf >= n)
 				return CHK_ERR(-EINVAL, pc,
-					       "jump out of range: jt %zu jf %zu, program has %zu insns",
+					       "jump out of range: jt to insn %zu, jf to insn %zu, program has %zu insns",
 					       pc + 1 + in->jt, pc + 1 + in->jf, n);
 		}
 		break;

@@ -44,8 +44,11 @@ static bool number(struct cursor *c, uint32_t *out)
 	skip_blank(c);
 	if (!(isdigit((unsigned char)*c->p) || (*c->p == '-' && isdigit((unsigned char)c->p[1]))))
 		return false;
+	/* Decimal unless 0x: "(008)" is instruction eight, not bad octal. */
+	const char *digits = c->p + (*c->p == '-');
+	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10;
 	errno = 0;
-	long long v = strtoll(c->p, &end, 0);
+	long long v = strtoll(c->p, &end, base);
 	if (errno || end == c->p || v < INT32_MIN || v > (long long)UINT32_MAX)
 		return false;
 	c->p = end;

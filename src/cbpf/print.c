@@ -139,3 +139,18 @@ int cbpf_print(struct buf *out, const struct sock_filter *f, size_t n, enum cbpf
 	}
 	return ret < 0 ? ret : 0;
 }
+
+void cbpf_canonical(struct sock_filter *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cbpf_mnemonic *m = cbpf_mnemonic_of(f[i].code);
+
+		if (!m)
+			continue;
+		if (m->opnd != OPND_JCOND_K && m->opnd != OPND_JCOND_X)
+			f[i].jt = f[i].jf = 0;
+		if (m->opnd == OPND_NONE || m->opnd == OPND_X || m->opnd == OPND_PKTLEN ||
+		    m->opnd == OPND_JCOND_X)
+			f[i].k = 0;
+	}
+}
