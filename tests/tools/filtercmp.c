@@ -8,6 +8,8 @@
  *
  *   filtercmp FILE.pcap FILTERS.txt [--counts]
  *     --counts  print "COUNT<TAB>EXPR" per expression (for the tcpdump comparison)
+ *   filtercmp --dump d|dd|ddd EXPR
+ *     print the Ethernet program of EXPR with our printer (compared with tcpdump -d/-dd/-ddd)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +111,25 @@ int main(int argc, char **argv)
 	bool counts = false;
 	int passed = 0, failed = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--dump") == 0) {
+		struct userbpf_error err;
+		struct sock_filter *f;
+		struct buf b = { 0 };
+		size_t n;
+		enum cbpf_format fmt = strcmp(argv[2], "ddd") == 0 ? CBPF_FMT_DDD
+				       : strcmp(argv[2], "dd") == 0 ? CBPF_FMT_DD
+								    : CBPF_FMT_D;
+
+		if (pcapio_compile(argv[3], 1 /* DLT_EN10MB */, 262144, true, &f, &n, &err)) {
+			fprintf(stderr, "filtercmp: %s\n", err.message);
+			return 1;
+		}
+		if (cbpf_print(&b, f, n, fmt) || fwrite(b.data, 1, b.len, stdout) != b.len)
+			return 1;
+		buf_free(&b);
+		free(f);
+		return 0;
+	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: filtercmp FILE.pcap FILTERS.txt [--counts]\n");
 		return 2;
