@@ -277,6 +277,7 @@ int cbpf_parse(const char *text, enum cbpf_format fmt, struct sock_filter **out,
 		return PARSE_ERR(&c, "no instructions");
 	if (fmt == CBPF_FMT_AUTO)
 		fmt = *c.p == '(' ? CBPF_FMT_D : *c.p == '{' ? CBPF_FMT_DD : CBPF_FMT_DDD;
+	int count_line = c.line;
 	if (fmt == CBPF_FMT_DDD) {
 		if (!number(&c, &declared) || !at_eol(&c))
 			return PARSE_ERR(&c, "expected the instruction count");
@@ -303,8 +304,10 @@ int cbpf_parse(const char *text, enum cbpf_format fmt, struct sock_filter **out,
 		}
 		next_line(&c);
 	}
-	if (!ret && fmt == CBPF_FMT_DDD && cnt != declared)
+	if (!ret && fmt == CBPF_FMT_DDD && cnt != declared) {
+		c.line = count_line;
 		ret = PARSE_ERR(&c, "%zu instructions, the first line says %u", cnt, declared);
+	}
 	if (!ret && cnt == 0)
 		ret = PARSE_ERR(&c, "no instructions");
 	if (ret) {
