@@ -22,4 +22,21 @@
 void hooks_skb_init(struct __sk_buff *skb, const uint8_t *data, uint32_t caplen,
 		    uint32_t wirelen, int linktype);
 
+/*
+ * Register the helpers converted classic filters call: bpf_get_prandom_u32 (drawing from the
+ * run's cookie, a uint64_t * state advanced by cbpf_random(), so a converted filter draws the
+ * same numbers as the classic interpreter; 0 without a cookie) and bpf_get_smp_processor_id
+ * (always 0: one virtual CPU). Replaces helpers already registered under those ids.
+ */
+int hooks_skb_register_helpers(struct userbpf_env *env, struct userbpf_error *err);
+
+/*
+ * Run a socket-filter program: R1 = skb (read-only context), LD_ABS/LD_IND read
+ * data[0, caplen). rand_state feeds bpf_get_prandom_u32 (may be NULL). opts (may be NULL)
+ * chooses the back end and checked mode; its mem, pkt and cookie fields are set here.
+ */
+int hooks_skb_run(struct userbpf_prog *prog, const struct __sk_buff *skb, const uint8_t *data,
+		  uint32_t caplen, uint64_t *rand_state, const struct userbpf_run_opts *opts,
+		  uint64_t *r0, struct userbpf_error *err);
+
 #endif

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* skb.c - the socket-filter context (struct __sk_buff) for a captured packet. */
+/*
+ * skb.c - the socket-filter context (struct __sk_buff) for a captured packet, the helpers
+ * converted classic filters call, and running a program on a packet with that context.
+ */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "hooks.h"
+#include "../cbpf/cbpf.h"
 
 /* Link types by their DLT_* numbers (pcap/dlt.h), without pulling libpcap in here. */
 #define HOOKS_DLT_EN10MB 1
@@ -38,4 +42,52 @@ void hooks_skb_init(struct __sk_buff *skb, const uint8_t *data, uint32_t caplen,
 		break;
 	}
 	skb->protocol = htons(proto);
+}
+
+static uint64_t skb_prandom(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct userbpf_call *call)
+{
+	uint64_t *state = userbpf_call_cookie(call);
+
+	return state ? cbpf_random(state) : 0;
+}
+
+static uint64_t skb_cpu_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct userbpf_call *call)
+{
+	return 0;
+}
+
+int hooks_skb_register_helpers(struct userbpf_env *env, struct userbpf_error *err)
+{
+	int ret = userbpf_env_register_helper(env, BPF_FUNC_get_prandom_u32, "get_prandom_u32",
+					      skb_prandom, err);
+
+	if (ret)
+		return ret;
+	return userbpf_env_register_helper(env, BPF_FUNC_get_smp_processor_id,
+					   "get_smp_processor_id", skb_cpu_id, err);
+}
+
+int hooks_skb_run(struct userbpf_prog *prog, const struct __sk_buff *skb, const uint8_t *data,
+		  uint32_t caplen, uint64_t *rand_state, const struct userbpf_run_opts *opts,
+		  uint64_t *r0, struct userbpf_error *err)
+{
+	USERBPF_OPTS(userbpf_run_opts, o);
+
+	if (opts) {
+		size_t n = opts->sz < sizeof(o) ? opts->sz : sizeof(o);
+
+		memcpy(&o, opts, n);
+		o.sz = sizeof(o);
+	}
+	o.mem_readonly = true;
+	o.pkt = data;
+	o.pkt_len = caplen;
+	o.cookie = rand_state;
+	/* A packet of no bytes still needs a non-NULL pointer to be "the packet". */
+	static const uint8_t none[1];
+	if (!o.pkt)
+		o.pkt = none, o.pkt_len = 0;
+	return userbpf_prog_run(prog, (void *)(uintptr_t)skb, sizeof(*skb), &o, r0, err);
 }

@@ -3,7 +3,8 @@
  * filtercmp.c - differential test of the filter path: for each pcap-filter(7) expression of a
  * corpus file, compile it with libpcap, then compare, packet by packet over a capture file,
  * which packets libpcap's own interpreter (pcap_offline_filter), our classic BPF interpreter
- * and the converted eBPF program accept. Each expression also round-trips through the
+ * and the converted eBPF program (in the interpreter, and in the JIT once it is built) accept:
+ * the return values must be identical, not only their truthiness. Each expression also round-trips through the
  * -d/-dd/-ddd printer and reader. One line per expression, then "N passed, N failed".
  *
  *   filtercmp FILE.pcap FILTERS.txt [--counts]
@@ -139,6 +140,15 @@ int main(int argc, char **argv)
 			counts = true;
 	if (load(argv[1], &cap))
 		return 1;
+	struct userbpf_error eerr;
+	struct userbpf_env *env = userbpf_env_new(NULL, &eerr);
+	if (!env || hooks_skb_register_helpers(env, &eerr)) {
+		fprintf(stderr, "filtercmp: %s\n", eerr.message);
+		return 1;
+	}
+	USERBPF_OPTS(userbpf_run_opts, interp_opts, .backend = USERBPF_BACKEND_INTERP);
+	USERBPF_OPTS(userbpf_run_opts, jit_opts, .backend = USERBPF_BACKEND_JIT);
+	bool jit_missing = false;
 	FILE *fx = fopen(argv[2], "r");
 	if (!fx) {
 		fprintf(stderr, "filtercmp: %s: %s\n", argv[2], strerror(errno));
@@ -181,26 +191,59 @@ int main(int argc, char **argv)
 			continue;
 		}
 		bool rt = roundtrip(f, n);
-		size_t matched = 0, diff_interp = 0;
+		size_t matched = 0, diff_interp = 0, diff_ebpf = 0, diff_jit = 0;
 		uint64_t rand_state = 1;
+		struct userbpf_prog *prog = NULL;
+		struct bpf_insn *e = NULL;
+		size_t ne = 0;
+		if (cbpf_to_ebpf(f, n, &e, &ne, &err) == 0)
+			prog = userbpf_prog_load(env, e, ne * sizeof(*e), NULL, &err);
+		if (!prog) {
+			printf("FAIL convert/load: %s: %s\n", line, err.message);
+			diff_ebpf++;
+		}
+		bool jit = prog != NULL;
 		for (size_t i = 0; i < cap.n; i++) {
 			const struct pcapio_pkt *p = &cap.pkts[i];
 			struct cbpf_input in = { p->data, p->caplen, &cap.skbs[i], &rand_state };
-			bool ref = pcapio_libpcap_filter(f, n, p) != 0;
-			bool ours = cbpf_run(f, n, &in) != 0;
+			uint32_t ref = pcapio_libpcap_filter(f, n, p);
+			uint32_t ours = cbpf_run(f, n, &in);
+			uint64_t r0 = 0;
 
-			matched += ref;
+			matched += ref != 0;
 			if (ref != ours && diff_interp++ < 3)
-				fprintf(stderr, "%s: packet %zu: libpcap %d, cbpf interpreter %d\n", line,
+				fprintf(stderr, "%s: packet %zu: libpcap %u, cbpf interpreter %u\n", line,
 					i, ref, ours);
+			if (!prog)
+				continue;
+			int rr = hooks_skb_run(prog, &cap.skbs[i], p->data, p->caplen, &rand_state,
+					       &interp_opts, &r0, &err);
+			if ((rr || r0 != ref) && diff_ebpf++ < 3)
+				fprintf(stderr, "%s: packet %zu: libpcap %u, eBPF interpreter %llu (%s)\n",
+					line, i, ref, (unsigned long long)r0, rr ? err.message : "ok");
+			if (!jit)
+				continue;
+			rr = hooks_skb_run(prog, &cap.skbs[i], p->data, p->caplen, &rand_state,
+					   &jit_opts, &r0, &err);
+			if (rr == -ENOTSUP) {
+				jit = false; /* no JIT in this build */
+				jit_missing = true;
+				continue;
+			}
+			if ((rr || r0 != ref) && diff_jit++ < 3)
+				fprintf(stderr, "%s: packet %zu: libpcap %u, eBPF JIT %llu (%s)\n", line, i,
+					ref, (unsigned long long)r0, rr ? err.message : "ok");
 		}
+		userbpf_prog_free(prog);
+		free(e);
 		total_matches += matched;
-		bool ok = rt && diff_interp == 0;
+		bool ok = rt && diff_interp == 0 && diff_ebpf == 0 && diff_jit == 0;
 		if (counts)
 			printf("%zu\t%s\n", matched, line);
 		else
-			printf("%s %6zu matched, %zu insns, interp diffs %zu%s: %s\n", ok ? "ok  " : "FAIL",
-			       matched, n, diff_interp, rt ? "" : ", ROUND TRIP FAILED", line);
+			printf("%s %6zu matched, %zu insns -> %zu eBPF, diffs: cbpf %zu, ebpf %zu, jit %zu%s: %s\n",
+			       ok ? "ok  " : "FAIL", matched, n, ne, diff_interp, diff_ebpf, diff_jit,
+			       rt ? "" : ", ROUND TRIP FAILED", line);
 		if (ok)
 			passed++;
 		else
@@ -209,8 +252,10 @@ int main(int argc, char **argv)
 	}
 	fclose(fx);
 	if (!counts)
-		printf("%zu expressions over %zu packets, %zu matches in all\n", nexpr, cap.n,
-		       total_matches);
+		printf("%zu expressions over %zu packets, %zu matches in all; compared: libpcap, "
+		       "cbpf interpreter, eBPF interpreter%s\n",
+		       nexpr, cap.n, total_matches, jit_missing ? " (no JIT in this build)" : ", eBPF JIT");
+	userbpf_env_free(env);
 	printf("%d passed, %d failed\n", passed, failed);
 	free(cap.pkts);
 	free(cap.skbs);
