@@ -6,9 +6,10 @@
  *     known set, jumps folded into range, M indexes below 16, a RET at the end).
  * Every accepted program must then run in the interpreter on a packet without faulting,
  * print and read back (-d, -dd, -ddd) to the same canonical program, and convert to eBPF
- * that passes structural validation; when the interpreter back end exists the converted
- * program must also return what the classic interpreter returns.
+ * that passes structural validation and, run in checked mode in the eBPF interpreter (and the
+ * JIT when it is built), returns exactly what the classic interpreter returns, without fault.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "cbpf/cbpf.h"
 #include "cbpf/cbpf_text.h"
+#include "hooks/hooks.h"
 #include "isa/isa.h"
 
 #define FUZZ_MAX_INSNS 64
@@ -50,6 +52,35 @@ static void roundtrip(const struct sock_filter *f, size_t n)
 	}
 }
 
+static struct userbpf_env *env; /* one for the whole fuzzing process */
+
+static void run_converted(const struct bpf_insn *e, size_t ne, const struct __sk_buff *skb,
+			  const uint8_t *packet, uint32_t caplen, uint64_t rs, uint32_t want)
+{
+	static const enum userbpf_backend backends[] = { USERBPF_BACKEND_INTERP, USERBPF_BACKEND_JIT };
+	struct userbpf_error err;
+
+	if (!env) {
+		env = userbpf_env_new(NULL, &err);
+		must(env && hooks_skb_register_helpers(env, &err) == 0, "no environment");
+	}
+	struct userbpf_prog *prog = userbpf_prog_load(env, e, ne * sizeof(*e), NULL, &err);
+	must(prog != NULL, "converted program does not load");
+	for (size_t b = 0; b < 2; b++) {
+		USERBPF_OPTS(userbpf_run_opts, o, .backend = backends[b], .checked = true);
+		uint64_t state = rs, r0 = 0;
+		int rc = hooks_skb_run(prog, skb, packet, caplen, &state, &o, &r0, &err);
+
+		if (rc == -ENOTSUP && backends[b] == USERBPF_BACKEND_JIT)
+			continue; /* no JIT in this build */
+		if (rc)
+			fprintf(stderr, "fuzz_cbpf: run error: %s\n", err.message);
+		must(rc == 0, "converted program faulted");
+		must(r0 == want, "converted program returned another value");
+	}
+	userbpf_prog_free(prog);
+}
+
 static void accepted(const struct sock_filter *f, size_t n, const uint8_t *data, size_t size)
 {
 	uint8_t packet[96];
@@ -66,10 +97,11 @@ static void accepted(const struct sock_filter *f, size_t n, const uint8_t *data,
 	skb.protocol = 0x0008;
 	struct cbpf_input in = { packet, size ? (uint32_t)(data[size - 1] % (sizeof(packet) + 1)) : 0,
 				 &skb, &rs };
-	(void)cbpf_run(f, n, &in);
+	uint32_t want = cbpf_run(f, n, &in);
 	roundtrip(f, n);
 	must(cbpf_to_ebpf(f, n, &e, &ne, &err) == 0, "converter refused an accepted program");
 	must(isa_validate(e, ne, &err) == 0, "converted program is not valid eBPF");
+	run_converted(e, ne, &skb, packet, in.caplen, 1, want);
 	free(e);
 }
 

@@ -18,7 +18,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp fuzz/corpus/cbpf/* "$work/" 2>/dev/null
-nice "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+nice "$bin" -max_total_time="$secs" -timeout=10 -max_len=600 -rss_limit_mb=1024 -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work" >"$work/log" 2>&1
 rc=$?
 runs=$(grep -oE 'Done [0-9]+ runs' "$work/log" | grep -oE '[0-9]+')

@@ -2,7 +2,8 @@
 /*
  * test_cbpf.c - classic BPF: one rejection per kernel rule of the checker (with the instruction
  * it names), every opcode and ancillary load in the interpreter (including the out-of-range
- * loads that return 0), the -d/-dd/-ddd printer against libpcap's and tcpdump's exact text,
+ * loads that return 0) and, converted to eBPF, in the eBPF interpreter with the same result
+ * (every interpreter test below is also a converter test), the -d/-dd/-ddd printer against libpcap's and tcpdump's exact text,
  * the reader (round trips and errors with line numbers), and the converter's output passing
  * structural validation.
  */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cbpf/cbpf.h"
+#include "hooks/hooks.h"
 #include "hooks/pcapio.h"
 #include "isa/isa.h"
 #include "test.h"
@@ -163,6 +165,35 @@ static void test_checker(void)
 static const uint8_t pkt[16] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 				 0x45, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10 };
 
+static struct userbpf_env *env;
+
+/* The converted program on the same input: its r0, or 0xbad0000000 + errno on failure. */
+static uint64_t run_ebpf(const struct sock_filter *f, size_t n, const struct __sk_buff *skb,
+			 uint32_t caplen, uint64_t *rs)
+{
+	struct userbpf_error err;
+	struct bpf_insn *e;
+	size_t ne;
+	uint64_t r0 = 0;
+	int rc;
+
+	rc = cbpf_to_ebpf(f, n, &e, &ne, &err);
+	if (rc)
+		return 0xbad0000000ull - rc;
+	struct userbpf_prog *prog = userbpf_prog_load(env, e, ne * sizeof(*e), NULL, &err);
+	free(e);
+	if (!prog)
+		return 0xbad0000000ull - err.code;
+	USERBPF_OPTS(userbpf_run_opts, o, .backend = USERBPF_BACKEND_INTERP);
+	rc = hooks_skb_run(prog, skb, pkt, caplen, rs, &o, &r0, &err);
+	userbpf_prog_free(prog);
+	if (rc) {
+		fprintf(stderr, "eBPF run failed: insn %d: %s\n", err.insn, err.message);
+		return 0xbad0000000ull - rc;
+	}
+	return r0;
+}
+
 static uint32_t run_on(const struct sock_filter *f, size_t n, const struct __sk_buff *skb,
 		       uint32_t caplen, uint64_t *rs)
 {
@@ -174,7 +205,18 @@ static uint32_t run_on(const struct sock_filter *f, size_t n, const struct __sk_
 		test_failed++;
 		return 0xdeadbeef;
 	}
-	return cbpf_run(f, n, &in);
+	/* the random state must advance the same way in both: run eBPF on a copy first */
+	uint64_t rs_copy = rs ? *rs : 0;
+	uint64_t e = run_ebpf(f, n, skb, caplen, rs ? &rs_copy : NULL);
+	uint32_t v = cbpf_run(f, n, &in);
+	if (e != v) {
+		fprintf(stderr, "converted program returned 0x%llx, classic 0x%x (first insn 0x%02x)\n",
+			(unsigned long long)e, v, f[0].code);
+		test_failed++;
+	} else {
+		test_passed++;
+	}
+	return v;
 }
 
 static uint32_t run(const struct sock_filter *f, size_t n)
@@ -563,6 +605,13 @@ static void test_convert_structure(void)
 
 int main(void)
 {
+	struct userbpf_error err;
+
+	env = userbpf_env_new(NULL, &err);
+	if (!env || hooks_skb_register_helpers(env, &err)) {
+		fprintf(stderr, "env: %s\n", err.message);
+		return 1;
+	}
 	test_checker();
 	test_interp_loads();
 	test_interp_alu();
@@ -571,5 +620,6 @@ int main(void)
 	test_image();
 	test_text();
 	test_convert_structure();
+	userbpf_env_free(env);
 	return test_summary();
 }
