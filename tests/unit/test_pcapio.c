@@ -4,13 +4,15 @@
  * a hand-made pcapng file reads, and every kind of malformed file (bad magic, truncated file
  * header, truncated record header or data, a record longer than the snap length or than the
  * wire length, a truncated pcapng block) gives an error naming the file and the record, with
- * the packets before it still read and counted. Also compile errors and the skb context.
+ * the packets before it still read and counted. Also compile errors, the skb context, and
+ * hooks_filter_file() (the `userbpf filter` engine) in both engines, on good and bad files.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "hooks/filter.h"
 #include "hooks/hooks.h"
 #include "hooks/pcapio.h"
 #include "test.h"
@@ -295,6 +297,78 @@ static void test_compile_and_skb(void)
 	CHECK_EQ_U64(ntohs((uint16_t)skb.protocol), 0x0800);
 }
 
+static uint64_t count_file(const char *path)
+{
+	struct userbpf_error err;
+	uint64_t count;
+
+	CHECK_EQ_U64(read_all(path, &count, &err), 0);
+	return count;
+}
+
+static void test_filter_file(void)
+{
+	struct userbpf_error err;
+	struct userbpf_env *env = userbpf_env_new(NULL, &err);
+	struct pcapio_writer *w;
+	struct sock_filter *f;
+	size_t n;
+	uint8_t data[64];
+	char in[256], out[256];
+
+	CHECK(env && hooks_skb_register_helpers(env, &err) == 0);
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	snprintf(out, sizeof(out), "%s/matched.pcap", dir);
+	CHECK_EQ_U64(pcapio_create(in, 1, 65535, &w, &err), 0);
+	for (uint32_t i = 0; i < 30; i++) {
+		memset(data, (int)(i % 3), sizeof(data));
+		struct pcapio_pkt p = { data, i < 20 ? 64 : 0, 64, i, 0 };
+		pcapio_write(w, &p);
+	}
+	CHECK_EQ_U64(pcapio_finish(w, &err), 0);
+	CHECK_EQ_U64(pcapio_compile("ether[0] = 1", 1, 65535, true, &f, &n, &err), 0);
+	static const enum hooks_engine engines[] = { HOOKS_ENGINE_CBPF, HOOKS_ENGINE_EBPF };
+	for (int e = 0; e < 2; e++) {
+		struct hooks_filter_opts o = { .sz = sizeof(o), .engine = engines[e],
+					       .backend = USERBPF_BACKEND_INTERP, .out_path = out };
+		struct hooks_filter_result res;
+
+		CHECK_EQ_U64(hooks_filter_file(env, f, n, in, &o, &res, &err), 0);
+		CHECK_EQ_U64(res.packets, 30);
+		CHECK_EQ_U64(res.matched, 7); /* i % 3 == 1 among the 20 captured packets */
+		CHECK_EQ_U64(res.linktype, 1);
+		CHECK_EQ_U64(count_file(out), 7);
+	}
+	free(f);
+
+	/* a malformed file: the packets before the bad record are counted and written */
+	struct bytes b;
+	three_good(&b, 128);
+	record(&b, 100, 100, 20);
+	const char *bad = write_file("filter-bad.pcap", &b);
+	CHECK_EQ_U64(pcapio_compile("ether[1] = 1", 1, 65535, true, &f, &n, &err), 0);
+	for (int e = 0; e < 2; e++) {
+		struct hooks_filter_opts o = { .sz = sizeof(o), .engine = engines[e], .out_path = out };
+		struct hooks_filter_result res;
+
+		CHECK_EQ_U64(hooks_filter_file(env, f, n, bad, &o, &res, &err), -EINVAL);
+		CHECK_EQ_U64(res.packets, 3);
+		CHECK_EQ_U64(res.matched, 3);
+		has(err.message, "record 4");
+		CHECK_EQ_U64(count_file(out), 3);
+	}
+	/* a program the checker refuses, a missing file */
+	struct sock_filter refuse[] = { BPF_STMT(BPF_LD | BPF_MEM, 0), BPF_STMT(BPF_RET | BPF_A, 0) };
+	struct hooks_filter_result res;
+	CHECK_EQ_U64(hooks_filter_file(env, refuse, 2, in, NULL, &res, &err), -EINVAL);
+	has(err.message, "M[0] read before it is written");
+	char none[300];
+	snprintf(none, sizeof(none), "%s/none.pcap", dir);
+	CHECK_EQ_U64(hooks_filter_file(env, f, n, none, NULL, &res, &err), -ENOENT);
+	free(f);
+	userbpf_env_free(env);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -305,6 +379,7 @@ int main(void)
 	test_pcapng();
 	test_write_read();
 	test_compile_and_skb();
+	test_filter_file();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
