@@ -16,8 +16,10 @@
 /*
  * Fill skb for one packet of a link type (DLT_*): len = wire length, protocol = the packet's
  * network protocol in network byte order as the kernel stores it (the outer EtherType for
- * Ethernet, 0x0800/0x86dd from the version nibble for raw IP), pkt_type = PACKET_HOST, and
- * every other field zero (no VLAN offload: tags stay in the packet bytes, as in a pcap file).
+ * Ethernet, 0x0800/0x86dd from the version nibble for raw IP, the header's field for Linux
+ * cooked captures), pkt_type = PACKET_HOST (or the cooked header's), ifindex from an SLL2
+ * header, and every other field zero (no VLAN offload: tags stay in the packet bytes, as in a
+ * pcap file).
  */
 void hooks_skb_init(struct __sk_buff *skb, const uint8_t *data, uint32_t caplen,
 		    uint32_t wirelen, int linktype);

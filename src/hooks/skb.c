@@ -16,6 +16,8 @@
 #define HOOKS_LINKTYPE_RAW 101
 #define HOOKS_LINKTYPE_IPV4 228
 #define HOOKS_LINKTYPE_IPV6 229
+#define HOOKS_DLT_LINUX_SLL 113
+#define HOOKS_DLT_LINUX_SLL2 276
 
 void hooks_skb_init(struct __sk_buff *skb, const uint8_t *data, uint32_t caplen,
 		    uint32_t wirelen, int linktype)
@@ -37,6 +39,20 @@ void hooks_skb_init(struct __sk_buff *skb, const uint8_t *data, uint32_t caplen,
 	case HOOKS_LINKTYPE_IPV6:
 		if (caplen >= 1)
 			proto = (data[0] >> 4) == 6 ? 0x86dd : (data[0] >> 4) == 4 ? 0x0800 : 0;
+		break;
+	case HOOKS_DLT_LINUX_SLL: /* cooked capture: packet type, ..., protocol at 14 */
+		if (caplen >= 16) {
+			skb->pkt_type = (uint32_t)(data[0] << 8 | data[1]);
+			proto = (uint16_t)(data[14] << 8 | data[15]);
+		}
+		break;
+	case HOOKS_DLT_LINUX_SLL2: /* protocol, reserved, ifindex, hatype, packet type, ... */
+		if (caplen >= 20) {
+			proto = (uint16_t)(data[0] << 8 | data[1]);
+			skb->ifindex = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 |
+				       (uint32_t)data[6] << 8 | data[7];
+			skb->pkt_type = data[10];
+		}
 		break;
 	default:
 		break;

@@ -16,10 +16,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cbpf/cbpf.h"
 #include "hooks/hooks.h"
 #include "hooks/pcapio.h"
+
+enum { E_PCAP, E_CBPF, E_EBPF, E_JIT, E_N };
+static const char *const engine_names[E_N] = { "libpcap", "cBPF interpreter", "eBPF interpreter",
+					       "eBPF JIT" };
+static double engine_ns[E_N];
+static uint64_t engine_pkts[E_N];
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
 
 struct capture {
 	struct pcapio_pkt *pkts;
@@ -149,6 +164,12 @@ int main(int argc, char **argv)
 	USERBPF_OPTS(userbpf_run_opts, interp_opts, .backend = USERBPF_BACKEND_INTERP);
 	USERBPF_OPTS(userbpf_run_opts, jit_opts, .backend = USERBPF_BACKEND_JIT);
 	bool jit_missing = false;
+	uint64_t *verdict[E_N];
+	for (int eng = 0; eng < E_N; eng++) {
+		verdict[eng] = calloc(cap.n ? cap.n : 1, sizeof(uint64_t));
+		if (!verdict[eng])
+			return 1;
+	}
 	FILE *fx = fopen(argv[2], "r");
 	if (!fx) {
 		fprintf(stderr, "filtercmp: %s: %s\n", argv[2], strerror(errno));
@@ -192,7 +213,7 @@ int main(int argc, char **argv)
 		}
 		bool rt = roundtrip(f, n);
 		size_t matched = 0, diff_interp = 0, diff_ebpf = 0, diff_jit = 0;
-		uint64_t rand_state = 1;
+		size_t run_errors = 0;
 		struct userbpf_prog *prog = NULL;
 		struct bpf_insn *e = NULL;
 		size_t ne = 0;
@@ -203,37 +224,66 @@ int main(int argc, char **argv)
 			diff_ebpf++;
 		}
 		bool jit = prog != NULL;
+		/* One pass per engine (timed), then a packet-by-packet comparison. */
+		for (int eng = 0; eng < E_N; eng++) {
+			uint64_t rand_state = 1;
+			double t0 = now_ns();
+
+			if ((eng == E_EBPF || eng == E_JIT) && !prog)
+				continue;
+			if (eng == E_JIT && !jit)
+				continue;
+			for (size_t i = 0; i < cap.n; i++) {
+				const struct pcapio_pkt *p = &cap.pkts[i];
+				struct cbpf_input in = { p->data, p->caplen, &cap.skbs[i], &rand_state };
+				uint64_t r0 = 0;
+				int rr = 0;
+
+				switch (eng) {
+				case E_PCAP: r0 = pcapio_libpcap_filter(f, n, p); break;
+				case E_CBPF: r0 = cbpf_run(f, n, &in); break;
+				default:
+					rr = hooks_skb_run(prog, &cap.skbs[i], p->data, p->caplen, &rand_state,
+							   eng == E_EBPF ? &interp_opts : &jit_opts, &r0, &err);
+					break;
+				}
+				if (rr == -ENOTSUP && eng == E_JIT) {
+					jit = false; /* no JIT in this build */
+					jit_missing = true;
+					break;
+				}
+				if (rr) {
+					if (run_errors++ < 3)
+						fprintf(stderr, "%s: packet %zu: %s run error: %s\n", line, i,
+							engine_names[eng], err.message);
+					r0 = UINT64_MAX;
+				}
+				verdict[eng][i] = r0;
+			}
+			if (eng == E_JIT && !jit)
+				continue;
+			engine_ns[eng] += now_ns() - t0;
+			engine_pkts[eng] += cap.n;
+		}
 		for (size_t i = 0; i < cap.n; i++) {
-			const struct pcapio_pkt *p = &cap.pkts[i];
-			struct cbpf_input in = { p->data, p->caplen, &cap.skbs[i], &rand_state };
-			uint32_t ref = pcapio_libpcap_filter(f, n, p);
-			uint32_t ours = cbpf_run(f, n, &in);
-			uint64_t r0 = 0;
+			uint64_t ref = verdict[E_PCAP][i];
 
 			matched += ref != 0;
-			if (ref != ours && diff_interp++ < 3)
-				fprintf(stderr, "%s: packet %zu: libpcap %u, cbpf interpreter %u\n", line,
-					i, ref, ours);
-			if (!prog)
-				continue;
-			int rr = hooks_skb_run(prog, &cap.skbs[i], p->data, p->caplen, &rand_state,
-					       &interp_opts, &r0, &err);
-			if ((rr || r0 != ref) && diff_ebpf++ < 3)
-				fprintf(stderr, "%s: packet %zu: libpcap %u, eBPF interpreter %llu (%s)\n",
-					line, i, ref, (unsigned long long)r0, rr ? err.message : "ok");
-			if (!jit)
-				continue;
-			rr = hooks_skb_run(prog, &cap.skbs[i], p->data, p->caplen, &rand_state,
-					   &jit_opts, &r0, &err);
-			if (rr == -ENOTSUP) {
-				jit = false; /* no JIT in this build */
-				jit_missing = true;
-				continue;
+			for (int eng = E_CBPF; eng < E_N; eng++) {
+				size_t *d = eng == E_CBPF ? &diff_interp : eng == E_EBPF ? &diff_ebpf : &diff_jit;
+
+				if ((eng == E_EBPF || eng == E_JIT) && !prog)
+					break;
+				if (eng == E_JIT && !jit)
+					break;
+				if (verdict[eng][i] != ref && (*d)++ < 3)
+					fprintf(stderr, "%s: packet %zu: libpcap %llu, %s %llu\n", line, i,
+						(unsigned long long)ref, engine_names[eng],
+						(unsigned long long)verdict[eng][i]);
 			}
-			if ((rr || r0 != ref) && diff_jit++ < 3)
-				fprintf(stderr, "%s: packet %zu: libpcap %u, eBPF JIT %llu (%s)\n", line, i,
-					ref, (unsigned long long)r0, rr ? err.message : "ok");
 		}
+		if (run_errors)
+			diff_ebpf += run_errors;
 		userbpf_prog_free(prog);
 		free(e);
 		total_matches += matched;
@@ -255,7 +305,15 @@ int main(int argc, char **argv)
 		printf("%zu expressions over %zu packets, %zu matches in all; compared: libpcap, "
 		       "cbpf interpreter, eBPF interpreter%s\n",
 		       nexpr, cap.n, total_matches, jit_missing ? " (no JIT in this build)" : ", eBPF JIT");
+	if (!counts)
+		for (int eng = 0; eng < E_N; eng++)
+			if (engine_pkts[eng])
+				printf("time: %-17s %7.1f ns per packet and filter (%llu runs)\n",
+				       engine_names[eng], engine_ns[eng] / (double)engine_pkts[eng],
+				       (unsigned long long)engine_pkts[eng]);
 	userbpf_env_free(env);
+	for (int eng = 0; eng < E_N; eng++)
+		free(verdict[eng]);
 	printf("%d passed, %d failed\n", passed, failed);
 	free(cap.pkts);
 	free(cap.skbs);

@@ -295,6 +295,15 @@ static void test_compile_and_skb(void)
 	uint8_t ip[1] = { 0x45 };
 	hooks_skb_init(&skb, ip, 1, 20, 12 /* DLT_RAW */);
 	CHECK_EQ_U64(ntohs((uint16_t)skb.protocol), 0x0800);
+	uint8_t sll[16] = { 0, 4, [14] = 0x08, [15] = 0x06 };
+	hooks_skb_init(&skb, sll, sizeof(sll), 60, 113 /* DLT_LINUX_SLL */);
+	CHECK_EQ_U64(ntohs((uint16_t)skb.protocol), 0x0806);
+	CHECK_EQ_U64(skb.pkt_type, 4); /* PACKET_OUTGOING */
+	uint8_t sll2[20] = { 0x86, 0xdd, 0, 0, 0, 0, 0, 7, 0, 1, 2 };
+	hooks_skb_init(&skb, sll2, sizeof(sll2), 60, 276 /* DLT_LINUX_SLL2 */);
+	CHECK_EQ_U64(ntohs((uint16_t)skb.protocol), 0x86dd);
+	CHECK_EQ_U64(skb.ifindex, 7);
+	CHECK_EQ_U64(skb.pkt_type, 2);
 }
 
 static uint64_t count_file(const char *path)
