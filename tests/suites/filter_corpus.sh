@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# filter_corpus.sh - the tcpdump-expression corpus (tests/data/filters.txt) end to end:
+# filter_corpus.sh - the tcpdump-expression corpus (tests/corpus/filters.txt) end to end:
 #  1. filtercmp over 100,000 generated packets: for every expression, the packets matched by
 #     libpcap's pcap_offline_filter, our classic BPF interpreter and the converted eBPF program
 #     must be the same (index by index), and the program must round-trip through -d/-dd/-ddd;
@@ -24,7 +24,7 @@ small=$BUILD/filter-small.pcap
 "$tools/pcapgen" "$small" 5000 7 || exit 1
 
 # 1. three-way differential over the big capture
-out=$("$tools/filtercmp" "$big" tests/data/filters.txt 2>&1)
+out=$("$tools/filtercmp" "$big" tests/corpus/filters.txt 2>&1)
 echo "$out" | grep -v '^ok ' | grep -v 'passed, .* failed'
 line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
@@ -54,7 +54,7 @@ if command -v tcpdump >/dev/null; then
 				echo "-$f output differs from tcpdump: $expr"
 			fi
 		done
-	done < <("$tools/filtercmp" "$small" tests/data/filters.txt --counts | grep -P '^\d+\t')
+	done < <("$tools/filtercmp" "$small" tests/corpus/filters.txt --counts | grep -P '^\d+\t')
 	echo "tcpdump: $tp passed, $tf failed (packet counts on $small, -d/-dd/-ddd text)"
 	pass=$((pass + tp))
 	fail=$((fail + tf))
