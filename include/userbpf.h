@@ -163,6 +163,13 @@ struct userbpf_run_opts {
 	bool mem_readonly;
 	/* Passed to helpers through userbpf_call_cookie(). */
 	void *cookie;
+	/*
+	 * The packet LD_ABS/LD_IND read, when it is not the input memory: socket-filter programs
+	 * (converted classic filters) get R1 = struct __sk_buff and read the packet beside it.
+	 * NULL: the input memory.
+	 */
+	const void *pkt;
+	size_t pkt_len;
 };
 
 /* Run with R1 = mem, R2 = len, R10 = top of a fresh 512-byte stack; R0 is stored in *r0. */

@@ -59,8 +59,12 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	run.budget = budget ? budget : USERBPF_DEFAULT_BUDGET;
 	run.stack_top = (uint64_t)(uintptr_t)(run.stack + sizeof(run.stack));
 	run.stack_low = run.stack_top - VM_STACK_SIZE;
-	run.pkt = mem;
-	run.pkt_len = mem ? len : 0;
+	run.pkt = OPT(opts, pkt, NULL);
+	run.pkt_len = run.pkt ? OPT(opts, pkt_len, 0) : 0;
+	if (!run.pkt) {
+		run.pkt = mem;
+		run.pkt_len = mem ? len : 0;
+	}
 	run.nregions = 0;
 	run.abort_code = 0;
 	run.abort_msg[0] = 0;
