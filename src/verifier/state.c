@@ -112,8 +112,16 @@ static bool slot_covers(const struct stack_slot *old, const struct stack_slot *c
 	for (int i = 0; i < 8; i++) {
 		uint8_t o = old->type[i], c = cur->type[i];
 
-		if (o == STACK_INVALID)
+		/*
+		 * Never initialised in old: old's continuation either never reads the byte
+		 * or (privileged) reads it as an unknown scalar, which covers any data but not
+		 * a spilled pointer.
+		 */
+		if (o == STACK_INVALID) {
+			if (c == STACK_SPILL && cur->spill.type != SCALAR_VALUE)
+				return false;
 			continue;
+		}
 		if (o == STACK_ZERO && c == STACK_ZERO)
 			continue;
 		/* MISC: some initialised byte; a spilled scalar's bytes are that too */
