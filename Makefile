@@ -9,7 +9,7 @@ CC       ?= gcc
 BUILD    ?= build
 OPT      ?= -O2
 SAN      ?=
-CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Isrc \
             -Iinclude -fvisibility=hidden -fno-strict-aliasing $(SAN) $(EXTRA_CFLAGS)
 LDLIBS   := -lelf -lz -lpcap -lcapstone -lpthread -lm
 LDFLAGS  := $(SAN)

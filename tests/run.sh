@@ -17,7 +17,7 @@ run_part() { # name, command...
 	local name=$1
 	shift
 	if [ -n "${ONLY:-}" ] && [[ $name != *$ONLY* ]]; then return; fi
-	local log=$log_dir/$name.log start end
+	local log=$log_dir/${name//\//_}.log start end
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	local rc=$?

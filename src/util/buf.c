@@ -124,7 +124,7 @@ int file_read(const char *path, char **data, size_t *len, struct userbpf_error *
 	size_t n;
 
 	if (!f)
-		return err_set(err, -errno, "util", -1, "%s: %s", path, strerror(errno));
+		return err_set(err, -errno, "io", -1, "%s: %s", path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(&b, chunk, n)) {
 			fclose(f);
@@ -137,7 +137,7 @@ int file_read(const char *path, char **data, size_t *len, struct userbpf_error *
 
 		fclose(f);
 		buf_free(&b);
-		return err_set(err, -e, "util", -1, "%s: read error: %s", path, strerror(e));
+		return err_set(err, -e, "io", -1, "%s: read error: %s", path, strerror(e));
 	}
 	fclose(f);
 	if (buf_reserve(&b, 0)) {

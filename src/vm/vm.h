@@ -109,6 +109,8 @@ int vm_helper_aborted(struct userbpf_call *run, int pc);
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0);
+/* Build the interpreter's pre-decoded form (prog->interp) of a validated program, at load. */
+int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err);
 /* Free the interpreter's pre-decoded form. */
 void vm_interp_free(struct userbpf_prog *prog);
 

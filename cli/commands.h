@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* commands.h - every CLI command, one line each: name, handler, usage, summary. */
+#ifndef USERBPF_CLI_COMMANDS_H
+#define USERBPF_CLI_COMMANDS_H
+
+#include "cli.h"
+
+#define USERBPF_VERSION "0.1.0"
+
+int cmd_asm(struct cli *cli, int argc, char **argv);
+int cmd_disasm(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_conformance(struct cli *cli, int argc, char **argv);
+int cmd_conformance_plugin(struct cli *cli, int argc, char **argv);
+
+#define CLI_COMMANDS                                                                           \
+	{"asm", cmd_asm, "IN.s [-o OUT.bin]",                                                  \
+	 "assemble kernel-log or conformance syntax into raw instructions"},                   \
+	{"disasm", cmd_disasm, "FILE [--conf] [--no-index] [--no-opcodes]",                    \
+	 "print instructions as `bpftool prog dump xlated` does (FILE: .bin, .s or .data)"},   \
+	{"run", cmd_run,                                                                       \
+	 "PROG [--mem HEX | --mem-file F] [--budget N] [--jit | --interp] [--checked]",        \
+	 "run a program (.s, .bin or .data) on memory and print r0"},                          \
+	{"conformance", cmd_conformance, "DIR|FILE... [--jit | --interp] [--checked] [-v]",   \
+	 "run bpf_conformance .data files; ends with `N passed, N failed`"},                   \
+	{"conformance-plugin", cmd_conformance_plugin, "[MEM_HEX] [--jit | --interp]",         \
+	 "bpf_conformance plugin: program hex on stdin, r0 in hex on stdout"},
+
+#endif

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# demo.sh - what `make demo` shows: assemble a bundled example, print its disassembly, run it on
+# a bundled packet in the interpreter and, where present, the JIT.
+set -euo pipefail
+build=${1:-build}
+u=$build/userbpf
+ex=examples/asm
+run() { echo "\$ userbpf $*"; "$u" "$@"; echo; }
+run asm $ex/ipv4_check.s -o "$build/ipv4_check.bin"
+run disasm "$build/ipv4_check.bin"
+run run "$build/ipv4_check.bin" --mem-file $ex/tcp_syn.bin --interp
+echo "(0x6: the packet is IPv4 with a valid header checksum, carrying TCP)"

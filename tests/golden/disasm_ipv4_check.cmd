@@ -1,0 +1,1 @@
+disasm examples/asm/ipv4_check.s
