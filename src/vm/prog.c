@@ -48,18 +48,20 @@ struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env, const void *insn
 			"program length %zu is not a multiple of 8 (the instruction size)", len);
 		return NULL;
 	}
-	if (isa_validate(insns, n, err) < 0)
-		return NULL;
-	if (check_helpers(env, insns, (uint32_t)n, err) < 0)
-		return NULL;
-
+	/* Copy first: the caller's bytes need not be aligned for struct bpf_insn. */
 	prog = calloc(1, sizeof(*prog));
-	if (!prog || !(prog->insns = malloc(len))) {
+	if (!prog || !(prog->insns = calloc(1, len ? len : 1))) {
 		free(prog);
 		err_set(err, -ENOMEM, "vm", -1, "out of memory");
 		return NULL;
 	}
-	memcpy(prog->insns, insns, len);
+	if (len)
+		memcpy(prog->insns, insns, len);
+	if (isa_validate(prog->insns, n, err) < 0 ||
+	    check_helpers(env, prog->insns, (uint32_t)n, err) < 0) {
+		userbpf_prog_free(prog);
+		return NULL;
+	}
 	prog->env = env;
 	prog->n = (uint32_t)n;
 	/* Fields past sz are absent in an older caller's struct: they keep their defaults. */

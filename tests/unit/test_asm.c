@@ -489,6 +489,8 @@ static const char *const pairs[][2] = {
 	{"call 1", "call helper 1"},
 	{"callx r2", "call %r2"},
 	{"call pc+0", "call local +0"},
+	{" 186: (85) call pc+0#bpf_prog_b11459a0e11ca14c_F", "call local +0"},
+	{"call pcx\npcx:", "call local pcx\npcx:"},
 	{"r0 = *(u16 *)skb[12]", "ldabsh 12"},
 	{"r0 = *(u8 *)skb[r3 + 12]", "ldindb %r3, 12"},
 	{"r1 = 0x100000000 ll", "lddw %r1, 0x100000000"},

@@ -796,6 +796,15 @@ static void test_api(void)
 		CHECK(!userbpf_prog_load(env, bad, sizeof(bad), NULL, &err) && err.code == -EINVAL);
 		CHECK(err.insn == 1 && strcmp(err.component, "isa") == 0);
 	}
+	{
+		/* the caller's buffer need not be aligned */
+		char *raw = malloc(sizeof(p) + 1);
+		memcpy(raw + 1, p, sizeof(p));
+		prog = userbpf_prog_load(env, raw + 1, sizeof(p), NULL, &err);
+		CHECK(prog && userbpf_prog_run(prog, NULL, 0, NULL, &r, &err) == 0 && r == 3);
+		userbpf_prog_free(prog);
+		free(raw);
+	}
 	prog = userbpf_prog_load(env, p, sizeof(p), NULL, &err);
 	CHECK(prog != NULL);
 	CHECK(userbpf_prog_insn_count(prog) == 2);
