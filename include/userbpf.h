@@ -219,6 +219,12 @@ struct userbpf_map_opts {
 	uint64_t map_extra;
 	/* Per-CPU slot count for this map (0: the machine's possible CPUs). */
 	uint32_t ncpus;
+	/*
+	 * The value holds a struct bpf_spin_lock at byte spin_lock_off (what the kernel learns
+	 * from BTF): BPF_F_LOCK lookups and updates copy the value under it.
+	 */
+	bool has_spin_lock;
+	uint32_t spin_lock_off;
 };
 
 USERBPF_API struct userbpf_map *userbpf_map_create(uint32_t type, uint32_t key_size,
