@@ -18,6 +18,7 @@
 struct array_map {
 	struct userbpf_map map;
 	void **objs; /* prog_array / array_of_maps: the object in each slot, or NULL */
+	uint32_t *keys; /* array / percpu_array: keys[i] = i (see map.keys) */
 };
 
 static struct array_map *to_array(struct userbpf_map *map)
@@ -82,12 +83,20 @@ static struct userbpf_map *array_alloc(const struct userbpf_map *attr, struct us
 	} else {
 		a->map.arena_len = (size_t)bytes;
 		a->map.arena = map_arena_alloc(a->map.arena_len);
-		if (!a->map.arena) {
+		/* The keys a for_each callback reads: memory a checked program may read. */
+		a->map.keys_len = (size_t)attr->max_entries * 4;
+		a->keys = map_arena_alloc(a->map.keys_len);
+		a->map.keys = (const uint8_t *)a->keys;
+		if (!a->map.arena || !a->keys) {
+			map_arena_free(a->map.arena, a->map.arena_len);
+			map_arena_free(a->keys, a->map.keys_len);
 			free(a);
 			MAP_ERR(err, -ENOMEM, NULL, "array map '%s': out of memory (%llu bytes)",
 				attr->name, (unsigned long long)bytes);
 			return NULL;
 		}
+		for (uint32_t i = 0; i < attr->max_entries; i++)
+			a->keys[i] = i;
 	}
 	return &a->map;
 }
@@ -100,6 +109,7 @@ static void array_free(struct userbpf_map *map)
 		for (uint32_t i = 0; i < map->max_entries; i++)
 			userbpf_map_free(a->objs[i]);
 	free(a->objs);
+	map_arena_free(a->keys, map->keys_len);
 	map_arena_free(map->arena, map->arena_len);
 	free(a);
 }
@@ -262,10 +272,8 @@ static long array_for_each(struct userbpf_map *map,
 	long n = 0;
 
 	for (uint32_t i = 0; i < map->max_entries; i++) {
-		uint32_t k = i;
-
 		n++;
-		if (fn(map, &k, array_slot(map, i, cpu), ctx))
+		if (fn(map, &to_array(map)->keys[i], array_slot(map, i, cpu), ctx))
 			break;
 	}
 	return n;
