@@ -16,6 +16,7 @@ struct perf_map {
 	map_spin_t lock; /* guards fn/ctx against a concurrent userbpf_perf_set_output */
 	userbpf_perf_output_fn fn;
 	void *ctx;
+	uint32_t possible; /* CPUs, for BPF_F_CURRENT_CPU */
 };
 
 static struct userbpf_map *perf_alloc(const struct userbpf_map *attr, struct userbpf_error *err)
@@ -37,8 +38,9 @@ static struct userbpf_map *perf_alloc(const struct userbpf_map *attr, struct use
 	p->map = *attr;
 	p->map.key_size = 4;
 	p->map.value_size = 4;
+	p->possible = (uint32_t)userbpf_num_possible_cpus();
 	if (!p->map.max_entries)
-		p->map.max_entries = (uint32_t)userbpf_num_possible_cpus();
+		p->map.max_entries = p->possible;
 	return &p->map;
 }
 
@@ -73,7 +75,7 @@ long maps_perf_output(struct userbpf_map *map, uint64_t flags, const void *data,
 	if (flags & ~(BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK))
 		return -EINVAL;
 	if (index == BPF_F_CURRENT_CPU)
-		index = map_cpu_slot((uint32_t)userbpf_num_possible_cpus());
+		index = map_cpu_slot(p->possible);
 	if (index >= map->max_entries)
 		return -E2BIG;
 	map_spin_lock(&p->lock);
