@@ -95,18 +95,22 @@ static int read_records(struct userbpf_object *obj, struct rec **out, size_t *no
 		const char *secname;
 		uint32_t sec, num;
 
-		if (end - p < 8)
+		if (end - p < 8) {
+			free(recs);
 			return err_set(err, -EINVAL, C, -1,
 				       "section %u (.BTF.ext) offset 0x%zx: truncated line info",
 				       obj->btf_ext_sec, (size_t)(p - s->data));
+		}
 		secname = btf__name_by_offset(obj->btf, rd32(p));
 		num = rd32(p + 4);
 		p += 8;
-		if (!secname || (uint64_t)num * rec_size > (uint64_t)(end - p))
+		if (!secname || (uint64_t)num * rec_size > (uint64_t)(end - p)) {
+			free(recs);
 			return err_set(err, -EINVAL, C, -1,
 				       "section %u (.BTF.ext) offset 0x%zx: bad section name or %u "
 				       "records past the end",
 				       obj->btf_ext_sec, (size_t)(p - 8 - s->data), num);
+		}
 		sec = sec_by_name(obj, secname);
 		for (uint32_t i = 0; i < num; i++, p += rec_size) {
 			if (!sec)

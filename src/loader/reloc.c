@@ -212,7 +212,8 @@ static int locate(struct build *b, uint32_t pc, uint32_t sec, int64_t insn, uint
 	}
 	/* The function containing the target, or the whole section when it has no symbols. */
 	f = elf_func_at(b->obj, sec, (uint64_t)insn * 8);
-	if (f && f->sym.st_value % 8 == 0 && f->sym.st_size % 8 == 0) {
+	if (f && f->sym.st_value % 8 == 0 && f->sym.st_size % 8 == 0 &&
+	    f->sym.st_size / 8 <= nins - f->sym.st_value / 8) {
 		start = (uint32_t)(f->sym.st_value / 8);
 		len = (uint32_t)(f->sym.st_size / 8);
 	} else {
