@@ -251,10 +251,7 @@ USERBPF_API int userbpf_object_prog_set_autoload(struct userbpf_object_prog *pro
 USERBPF_API bool userbpf_object_prog_autoload(const struct userbpf_object_prog *prog);
 /* The loaded program (NULL before load or when not loaded): run it with userbpf_prog_run. */
 USERBPF_API struct userbpf_prog *userbpf_object_prog_prog(const struct userbpf_object_prog *prog);
-/*
- * Run a loaded program of the object. Like userbpf_prog_run, and the object's global data
- * (.data, .rodata, .bss) is added to the regions a checked run may access.
- */
+/* Run a loaded program of the object: userbpf_prog_run on userbpf_object_prog_prog(). */
 USERBPF_API int userbpf_object_prog_run(struct userbpf_object_prog *prog, void *mem, size_t len,
 					const struct userbpf_run_opts *opts, uint64_t *r0,
 					struct userbpf_error *err);
@@ -276,6 +273,12 @@ USERBPF_API struct userbpf_map *userbpf_object_map_map(const struct userbpf_obje
 /* Initial contents of a global data map (its section bytes; NULL for .bss / other maps). */
 USERBPF_API const void *userbpf_object_map_initial_value(const struct userbpf_object_map *map,
 							 size_t *size);
+/*
+ * Before load: replace a global data map's initial contents (size must be its value size),
+ * e.g. to configure `const volatile` variables in .rodata as libbpf skeletons do.
+ */
+USERBPF_API int userbpf_object_map_set_initial_value(struct userbpf_object_map *map,
+						     const void *data, size_t size);
 
 /*
  * Append a human-readable summary of the object (programs with section, type, size; maps with

@@ -94,6 +94,7 @@ struct userbpf_object_map {
 	uint64_t sym_size;                     /* the definition's size in the section */
 	bool readonly;                         /* .rodata*: frozen after its value is written */
 	const uint8_t *init;                   /* initial value (data sections; NULL for .bss) */
+	uint8_t *init_owned;                   /* set_initial_value's copy (init points at it) */
 	uint32_t values_off; /* offset of the `values` member (UINT32_MAX: none) */
 	struct obj_slot *slots;
 	uint32_t nslots;
@@ -162,8 +163,6 @@ int obj_maps_fill_slots(struct userbpf_object *obj, struct userbpf_error *err);
 void obj_maps_clear_slots(struct userbpf_object *obj);
 /* The created maps by object index (the programs' fd_array); NULL entries before load. */
 struct userbpf_map **obj_maps_array(struct userbpf_object *obj, struct userbpf_error *err);
-/* Checked-mode regions for the global data maps' values; returns how many were written. */
-size_t obj_maps_data_regions(struct userbpf_object *obj, struct userbpf_region *out, size_t max);
 
 /* describe.c */
 size_t describe_object(const struct userbpf_object *obj, struct buf *b);

@@ -43,6 +43,7 @@ static void map_free(struct userbpf_object_map *m)
 	if (!m)
 		return;
 	map_free(m->inner);
+	free(m->init_owned);
 	free(m->slots);
 	free(m);
 }
