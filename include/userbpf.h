@@ -60,6 +60,41 @@ struct userbpf_error {
 USERBPF_API int userbpf_error_format(const struct userbpf_error *err, char *buf, size_t len);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Contexts: the struct R1 points to, as the embedding host declares it.                    */
+/* (Built-in program types - socket_filter, sched_cls, xdp - have their tables already.)    */
+
+/* What a field is to the program. */
+enum userbpf_ctx_field_kind {
+	USERBPF_CTX_SCALAR_RO = 0, /* a number the program may read (also in parts) */
+	USERBPF_CTX_SCALAR_RW,     /* a number it may read and overwrite (whole field) */
+	USERBPF_CTX_PACKET_START,  /* 8-byte pointer to the first byte of a packet */
+	USERBPF_CTX_PACKET_END,    /* 8-byte pointer one past its last byte (only compared) */
+	USERBPF_CTX_MEM,           /* 8-byte pointer to mem_size bytes (never NULL) */
+};
+
+struct userbpf_ctx_field {
+	const char *name;  /* for logs and errors; copied */
+	uint32_t offset;   /* in the host struct, a multiple of size */
+	uint32_t size;     /* 1, 2, 4 or 8 (pointers: 8) */
+	enum userbpf_ctx_field_kind kind;
+	uint32_t mem_size; /* USERBPF_CTX_MEM: bytes the program may access through it (> 0) */
+	bool mem_readonly; /* USERBPF_CTX_MEM: loads only */
+};
+
+struct userbpf_ctx;
+
+/*
+ * Describe a context struct of `size` bytes (at most 65536) with its fields; bytes outside
+ * every field are off limits. Fields may come in any order but must not overlap; a packet
+ * start and a packet end come as a pair (at most one of each). Returns NULL with -EINVAL in
+ * err for a bad description (naming the field), or -ENOMEM.
+ */
+USERBPF_API struct userbpf_ctx *userbpf_ctx_new(const char *name, uint32_t size,
+						const struct userbpf_ctx_field *fields,
+						size_t nfields, struct userbpf_error *err);
+USERBPF_API void userbpf_ctx_free(struct userbpf_ctx *ctx);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Environment: helpers and limits shared by the programs loaded into it.                   */
 
 struct userbpf_env;
