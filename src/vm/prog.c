@@ -171,7 +171,6 @@ void userbpf_prog_free(struct userbpf_prog *prog)
 		return;
 	vm_interp_free(prog);
 	jit_free(prog);
-
 	for (uint32_t i = 0; i < prog->nmaps; i++)
 		userbpf_map_free(prog->maps[i]);
 	free(prog->maps);
