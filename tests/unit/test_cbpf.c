@@ -118,9 +118,16 @@ static void test_checker(void)
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	accept_ok(both, LEN(both));
+	/* the kernel's rule for unreachable code: judged after a jump, not after a RET */
 	struct sock_filter dead[] = { BPF_STMT(BPF_RET | BPF_K, 0), BPF_STMT(BPF_LD | BPF_MEM, 9),
 				      BPF_STMT(BPF_RET | BPF_A, 0) };
-	accept_ok(dead, LEN(dead)); /* unreachable reads are not held against the program */
+	reject(dead, LEN(dead), -EINVAL, 1, "M[9] read before it is written");
+	struct sock_filter dead2[] = { BPF_STMT(BPF_ST, 9), BPF_STMT(BPF_RET | BPF_K, 0),
+				       BPF_STMT(BPF_LD | BPF_MEM, 9), BPF_STMT(BPF_RET | BPF_A, 0) };
+	accept_ok(dead2, LEN(dead2));
+	struct sock_filter dead3[] = { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_LD | BPF_MEM, 9),
+				       BPF_STMT(BPF_RET | BPF_A, 0) };
+	accept_ok(dead3, LEN(dead3));
 
 	/* jumps: forward and inside the program */
 	struct sock_filter ja[] = { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_RET | BPF_K, 0) };
