@@ -8,7 +8,8 @@
  *     differ and counted apart.
  *  2. results: accepted programs are attached to an AF_PACKET socket on the loopback device;
  *     frames we send with a private EtherType are delivered (or dropped) by the kernel's run of
- *     the filter; the delivered length must be min(frame length, our cbpf_run() result).
+ *     the filter; the delivered length must be min(frame length, our cbpf_run() result), and
+ *     the program converted to eBPF must return the same value in our eBPF interpreter.
  *     Programs reading values that differ between runs (SKF_AD_RANDOM, CPU, RXHASH, QUEUE)
  *     are not run.
  * Without the right to open packet sockets part 2 is skipped and said so.
@@ -29,6 +30,7 @@
 
 #include "cbpf/cbpf.h"
 #include "cbpf/cbpf_text.h"
+#include "hooks/hooks.h"
 
 static uint64_t rng;
 
@@ -193,6 +195,8 @@ static void results(unsigned long count, int *passed, int *failed)
 		return;
 	}
 	unsigned long same = 0, differ = 0, runs = 0, delivered = 0;
+	struct userbpf_error eerr;
+	struct userbpf_env *env = userbpf_env_new(NULL, &eerr);
 	uint8_t frame[128], buf[256];
 	struct sock_filter f[48];
 
@@ -255,6 +259,21 @@ static void results(unsigned long count, int *passed, int *failed)
 					got = -2;
 			}
 			bool ok = want_len == 0 ? true : got == (ssize_t)want_len;
+			/* the converted program agrees with the classic one (and so with the kernel) */
+			struct bpf_insn *e = NULL;
+			size_t ne = 0;
+			struct userbpf_prog *ep = NULL;
+			uint64_t r0 = ~0ull;
+			if (env && cbpf_to_ebpf(f, n, &e, &ne, &err) == 0)
+				ep = userbpf_prog_load(env, e, ne * sizeof(*e), NULL, &err);
+			if (!ep || hooks_skb_run(ep, &skb, frame, len, NULL, NULL, &r0, &err) != 0 ||
+			    r0 != want) {
+				ok = false;
+				fprintf(stderr, "converted program: %s, r0 %llu, classic %u\n",
+					ep ? "ran" : "did not load", (unsigned long long)r0, want);
+			}
+			userbpf_prog_free(ep);
+			free(e);
 			delivered += want_len != 0;
 			if (ok) {
 				same++;
@@ -281,6 +300,7 @@ static void results(unsigned long count, int *passed, int *failed)
 	close(rx);
 	close(tx);
 	close(sync);
+	userbpf_env_free(env);
 	printf("results: %lu programs run by the kernel on lo (%lu frames kept, the rest dropped), "
 	       "%lu agree, %lu differ\n",
 	       runs, delivered, same, differ);
