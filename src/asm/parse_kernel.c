@@ -181,11 +181,16 @@ static int parse_call(struct asm_ctx *x, struct asm_cur *c, const struct asm_cur
 
 	lex_ws(c);
 	pos = *c;
-	if (lex_eat(c, "pc")) {
-		/* "call pc+3": a bpf-to-bpf call */
+	if (c->end - c->p >= 3 && c->p[0] == 'p' && c->p[1] == 'c' &&
+	    (c->p[2] == '+' || c->p[2] == '-')) {
+		/* "call pc+3": a bpf-to-bpf call; bpftool's xlated "call pc+3#bpf_prog_..._F"
+		 * appends the callee's symbol */
+		c->p += 2;
 		ret = lex_int(x, c, &v, &hex);
 		if (!ret)
 			ret = asm_imm32(x, &pos, v, false, &imm);
+		if (!ret && c->p < c->end && *c->p == '#')
+			c->p = c->end;
 		if (!ret)
 			ret = lex_end(x, c);
 		return ret ? ret : asm_emit(x, at, OP_CALL_LOCAL, 0, 0, 0, imm);
@@ -288,7 +293,7 @@ static int parse_base_off(struct asm_ctx *x, struct asm_cur *c, int *reg, int16_
 	ret = lex_int(x, c, &v, &hex);
 	if (ret)
 		return ret;
-	return asm_off16(x, &pos, neg ? -v : v, hex && !neg, off);
+	return asm_off16(x, &pos, neg && v > 0 ? -v : v, hex && !neg, off);
 }
 
 /* "(REG OFF)" */
