@@ -9,7 +9,7 @@
  *  2. results: accepted programs are attached to an AF_PACKET socket on the loopback device;
  *     frames we send with a private EtherType are delivered (or dropped) by the kernel's run of
  *     the filter; the delivered length must be min(frame length, our cbpf_run() result), and
- *     the program converted to eBPF must return the same value in our eBPF interpreter.
+ *     the program converted to eBPF must return the same value in our eBPF interpreter and JIT.
  *     Programs reading values that differ between runs (SKF_AD_RANDOM, CPU, RXHASH, QUEUE)
  *     are not run.
  * Without the right to open packet sockets part 2 is skipped and said so.
@@ -266,11 +266,19 @@ static void results(unsigned long count, int *passed, int *failed)
 			uint64_t r0 = ~0ull;
 			if (env && cbpf_to_ebpf(f, n, &e, &ne, &err) == 0)
 				ep = userbpf_prog_load(env, e, ne * sizeof(*e), NULL, &err);
-			if (!ep || hooks_skb_run(ep, &skb, frame, len, NULL, NULL, &r0, &err) != 0 ||
-			    r0 != want) {
-				ok = false;
-				fprintf(stderr, "converted program: %s, r0 %llu, classic %u\n",
-					ep ? "ran" : "did not load", (unsigned long long)r0, want);
+			for (int b = 0; b < 2; b++) {
+				USERBPF_OPTS(userbpf_run_opts, ro,
+					     .backend = b ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP);
+				int rr = ep ? hooks_skb_run(ep, &skb, frame, len, NULL, &ro, &r0, &err) : -1;
+
+				if (rr == -ENOTSUP && b == 1)
+					continue; /* no JIT in this build */
+				if (rr != 0 || r0 != want) {
+					ok = false;
+					fprintf(stderr, "converted program (%s): %s, r0 %llu, classic %u\n",
+						b ? "JIT" : "interpreter", ep ? "ran" : "did not load",
+						(unsigned long long)r0, want);
+				}
 			}
 			userbpf_prog_free(ep);
 			free(e);
