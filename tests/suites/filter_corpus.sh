@@ -2,7 +2,8 @@
 # filter_corpus.sh - the tcpdump-expression corpus (tests/corpus/filters.txt) end to end:
 #  1. filtercmp over 100,000 generated packets: for every expression, the packets matched by
 #     libpcap's pcap_offline_filter, our classic BPF interpreter and the converted eBPF program
-#     must be the same (index by index), and the program must round-trip through -d/-dd/-ddd;
+#     in the eBPF interpreter and the JIT must be the same (the exact return value of every
+#     packet), and the program must round-trip through -d/-dd/-ddd;
 #     and the same over 20,000 raw-IP packets (link type RAW: the expressions libpcap compiles
 #     for it);
 #  2. tcpdump itself: `tcpdump -r FILE EXPR` prints as many packets as we match, on a smaller
