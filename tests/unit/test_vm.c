@@ -967,6 +967,15 @@ static void test_api(void)
 		CHECK(userbpf_prog_run(prog, NULL, 4, NULL, &r, &err) == -EINVAL);
 	}
 	CHECK(userbpf_prog_run(NULL, NULL, 0, NULL, &r, &err) == -EINVAL);
+	{
+		/* the error struct is optional everywhere */
+		const struct bpf_insn f[] = {LDX(BPF_DW, 0, 1, 0), EXIT()};
+		struct userbpf_prog *pf = userbpf_prog_load(env, f, sizeof(f), NULL, NULL);
+
+		CHECK(pf && userbpf_prog_run(pf, NULL, 0, NULL, &r, NULL) == -EFAULT);
+		CHECK(!userbpf_prog_load(env, f, 3, NULL, NULL));
+		userbpf_prog_free(pf);
+	}
 	userbpf_prog_free(prog);
 	userbpf_prog_free(NULL);
 
