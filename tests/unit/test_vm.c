@@ -939,8 +939,7 @@ static void test_api(void)
 		USERBPF_OPTS(userbpf_run_opts, jit, .backend = USERBPF_BACKEND_JIT);
 		USERBPF_OPTS(userbpf_run_opts, in, .backend = USERBPF_BACKEND_INTERP);
 		USERBPF_OPTS(userbpf_run_opts, badb, .backend = (enum userbpf_backend)9);
-		CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r, &err) == -ENOTSUP);
-		CHECK(strstr(err.message, "JIT back end is not built in") != NULL);
+		CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r, &err) == 0 && r == 3);
 		CHECK(userbpf_prog_run(prog, NULL, 0, &in, &r, &err) == 0 && r == 3);
 		CHECK(userbpf_prog_run(prog, NULL, 0, &badb, &r, &err) == -EINVAL);
 	}
