@@ -317,7 +317,11 @@ static void mem_guard(struct jc *j, uint32_t pc, int base, int16_t off, int size
 	uint32_t k;
 	bool stack = base == RBP;
 
-	if (!j->checked) {
+	/*
+	 * R10 is read only and always the current frame's top, so [R10 + off, + size) with
+	 * -512 <= off <= -size lies in the live stack: no check is needed.
+	 */
+	if (!j->checked || (stack && off >= -VM_STACK_SIZE && off + size <= 0)) {
 		*mbase = base;
 		*mdisp = off;
 		return;
