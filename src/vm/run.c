@@ -84,11 +84,13 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	if (run.checked)
 		memset(run.stack, 0, sizeof(run.stack));
 
+	/* The default is the JIT, or the interpreter for what the JIT cannot run (jit_can_run). */
+	if (backend == USERBPF_BACKEND_DEFAULT)
+		backend = jit_can_run(prog, run.checked) ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP;
 	switch (backend) {
 	case USERBPF_BACKEND_INTERP:
 		ret = vm_interp_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
 		break;
-	case USERBPF_BACKEND_DEFAULT:
 	case USERBPF_BACKEND_JIT:
 		ret = jit_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
 		break;

@@ -147,6 +147,10 @@ int vm_helper_aborted(struct userbpf_call *run, int pc);
 int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
 		struct userbpf_error *err);
 
+/* The interpreter's call_sub hook; the JIT uses it too (callbacks run interpreted). */
+int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
+		       uint64_t *r0);
+
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0);
