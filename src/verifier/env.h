@@ -9,6 +9,8 @@
  *  - a register is NOT_INIT, SCALAR_VALUE, PTR_TO_STACK (a frame's stack; R10 is fp0) or
  *    PTR_TO_MEM (memory of a known size: the raw-memory program type's input in R1);
  *  - a pointer has a fixed offset `off` plus a variable offset `var` (a scalar);
+ *  - scalars copied by a 64-bit mov share an `id`: a branch that refines one refines all
+ *    registers and spills with that id (they hold the same value);
  *  - the stack of each frame is 64 slots of 8 bytes, each byte INVALID, SPILL, MISC or ZERO;
  *    a slot whose 8 bytes are SPILL holds a whole register state;
  *  - up to 8 frames (bpf-to-bpf calls).
@@ -45,6 +47,7 @@ struct reg_state {
 	bool rdonly;      /* PTR_TO_MEM: no writes */
 	int32_t off;      /* pointers: fixed offset */
 	uint32_t mem_size; /* PTR_TO_MEM: bytes from offset 0 */
+	uint32_t id;       /* scalars: registers and spills with the same id hold the same value */
 	struct range var; /* scalars: the value; pointers: the variable offset */
 };
 
@@ -93,6 +96,7 @@ struct venv {
 	bool privileged;
 	struct vstate *cur;
 	uint32_t insn;          /* the instruction being checked */
+	uint32_t id_gen;        /* last id handed out */
 	struct vpending *pending;
 	uint32_t npending, cap_pending;
 	struct vstate **checkpoints; /* n list heads */
