@@ -102,6 +102,7 @@ struct venv {
 	struct vstate **checkpoints; /* n list heads */
 	uint32_t *states_at;         /* checkpoints stored per instruction */
 	uint32_t *stack_depth;       /* per subprogram: bytes of stack touched */
+	uint16_t *live_in;           /* per insn: registers possibly read from here on */
 	size_t path_log_pos;         /* level 1: start of the current path's log */
 	bool line_open;              /* an instruction line awaits its end */
 	/* statistics for the summary line */
@@ -119,8 +120,11 @@ void reg_not_init(struct reg_state *r);
 void reg_unknown(struct reg_state *r);
 void reg_const(struct reg_state *r, uint64_t v);
 bool reg_is_ptr(const struct reg_state *r);
-/* Is every concrete state of cur one of old's (old complete, so cur may be pruned)? */
-bool state_covers(const struct vstate *old, const struct vstate *cur);
+/*
+ * Is every concrete state of cur one of old's (old complete, so cur may be pruned)? Registers
+ * of the innermost frame outside `live` are not compared (nothing reads them any more).
+ */
+bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t live);
 /* Are the two states identical (a loop that made no progress)? */
 bool state_same(const struct vstate *a, const struct vstate *b);
 static inline struct vframe *cur_frame(struct venv *env)
@@ -169,6 +173,9 @@ int check_cond_jmp(struct venv *env, const struct bpf_insn *in, enum isa_op op, 
 /* Calls and exit: *next is the next instruction, or UINT32_MAX when the path ends. */
 int check_call(struct venv *env, const struct bpf_insn *in, enum isa_op op, uint32_t *next);
 int check_exit(struct venv *env, uint32_t *next);
+
+/* ---- liveness.c ------------------------------------------------------------------------ */
+int liveness_compute(struct venv *env);
 
 /* ---- explore.c ------------------------------------------------------------------------- */
 /* Push a copy of st (ownership passes) to be explored from st->insn later. */

@@ -69,7 +69,7 @@ static int is_state_visited(struct venv *env)
 			}
 			continue;
 		}
-		if (state_covers(old, cur))
+		if (state_covers(old, cur, env->live_in[pc]))
 			return 1;
 	}
 	/*

@@ -161,7 +161,7 @@ static bool slot_covers(const struct stack_slot *old, const struct stack_slot *c
 	return true;
 }
 
-bool state_covers(const struct vstate *old, const struct vstate *cur)
+bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t live)
 {
 	struct idmap *m = malloc(sizeof(*m));
 	bool ok = true;
@@ -177,7 +177,8 @@ bool state_covers(const struct vstate *old, const struct vstate *cur)
 		if (o->callsite != c->callsite)
 			ok = false;
 		for (int r = 0; ok && r < V_REGS; r++)
-			ok = reg_covers(&o->regs[r], &c->regs[r], m);
+			if (f < old->curframe || (live >> r & 1))
+				ok = reg_covers(&o->regs[r], &c->regs[r], m);
 		for (int s = 0; ok && s < V_SLOTS; s++)
 			ok = slot_covers(&o->stack[s], &c->stack[s], m);
 	}

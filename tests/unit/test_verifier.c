@@ -295,6 +295,21 @@ static void test_linked(void)
 				    MOV(0, 0), EXIT()};
 	accept("prune linked", prune2, N(prune2), false);
 	CHECK(strstr(logbuf, "10: safe") != NULL);
+
+	/* liveness: r4 differs between the paths but is dead at insn 8, so it is pruned there */
+	struct bpf_insn dead[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				  JMP(BPF_JGT, 4, 5, 2), MOVR(3, 2), JA(1), MOVR(3, 2),
+				  JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 53), EXIT(),
+				  MOV(0, 0), EXIT()};
+	accept("dead register ignored", dead, N(dead), false);
+	CHECK(strstr(logbuf, "8: safe") != NULL);
+	/* ... but a live one is compared: here r4 indexes the access after the join */
+	struct bpf_insn live[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				  JMP(BPF_JGT, 4, 5, 2), MOVR(3, 2), JA(1), MOVR(3, 2),
+				  JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 4), LDX(BPF_B, 0, 1, 58), EXIT(),
+				  MOV(0, 0), EXIT()};
+	reject("live register compared", live, N(live), false, 10,
+	       "R1 max value is outside of the allowed memory range");
 	CHECK(strstr(logbuf, "total_states 1") != NULL);
 }
 
