@@ -33,6 +33,7 @@
 #define V_INSN_LIMIT 1000000
 #define V_MAX_PENDING 8192
 #define V_MAX_STATES 8192 /* stored checkpoints; beyond it paths are only compared */
+#define V_MAX_STATES_PER_INSN 64 /* the kernel's BPF_COMPLEXITY_LIMIT_STATES */
 
 enum reg_type {
 	NOT_INIT = 0,

@@ -75,10 +75,14 @@ static int is_state_visited(struct venv *env)
 	/*
 	 * Like the kernel, do not checkpoint every prune point: only once at least 2 jumps and
 	 * 8 instructions were processed since the last checkpoint (fewer states, a little less
-	 * pruning), and never beyond V_MAX_STATES.
+	 * pruning), never beyond V_MAX_STATES, and at most V_MAX_STATES_PER_INSN per
+	 * instruction: every visit compares against all of them (a loop that never repeats a
+	 * state then runs into the instruction limit; one that does is still caught if it
+	 * repeats within the stored ones).
 	 */
 	if (env->jmps_processed - env->prev_jmps_processed < 2 ||
-	    env->insn_processed - env->prev_insn_processed < 8 || env->total_states >= V_MAX_STATES)
+	    env->insn_processed - env->prev_insn_processed < 8 || env->total_states >= V_MAX_STATES ||
+	    env->states_at[pc] >= V_MAX_STATES_PER_INSN)
 		return 0;
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->insn_processed;

@@ -163,11 +163,9 @@ static bool slot_covers(const struct stack_slot *old, const struct stack_slot *c
 
 bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t live)
 {
-	struct idmap *m = malloc(sizeof(*m));
+	struct idmap map, *m = &map;
 	bool ok = true;
 
-	if (!m)
-		return false; /* not pruning is always safe */
 	m->n = 0;
 	if (old->curframe != cur->curframe)
 		ok = false;
@@ -182,7 +180,6 @@ bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t l
 		for (int s = 0; ok && s < V_SLOTS; s++)
 			ok = slot_covers(&o->stack[s], &c->stack[s], m);
 	}
-	free(m);
 	return ok;
 }
 
