@@ -331,6 +331,14 @@ USERBPF_API int userbpf_object_map_set_initial_value(struct userbpf_object_map *
  * writes at most len bytes including the NUL; returns the length the full text needs.
  */
 USERBPF_API size_t userbpf_object_describe(const struct userbpf_object *obj, char *buf, size_t len);
+/*
+ * After load: a map's contents in `bpftool map dump`'s plain layout ("key: 01 00 00 00  value:
+ * ..", per-CPU values per line, "Found N elements"). Writes at most len bytes including the
+ * NUL; returns the length the full text needs, or a negative errno (-EOPNOTSUPP for maps
+ * without keys: queue, stack, ringbuf, bloom filter).
+ */
+USERBPF_API int userbpf_object_map_dump(const struct userbpf_object_map *map, char *buf,
+					size_t len, struct userbpf_error *err);
 
 /* ---------------------------------------------------------------------------------------- */
 /* JIT (x86-64)                                                                             */
