@@ -370,6 +370,98 @@ static void test_load_run(void)
 
 #include "examples_run.h"
 
+/* ---- tests/elf/features.bpf.c: map-in-map, pinning, callbacks, custom data sections ---- */
+
+static void test_features(void)
+{
+	char cmd[1024], path[512];
+	struct userbpf_error err = {0};
+	struct userbpf_env *env;
+	struct userbpf_object *obj;
+	struct userbpf_object_map *m;
+	struct userbpf_object_prog *p;
+	char text[4096];
+	uint64_t r0 = 0;
+
+	snprintf(path, sizeof(path), "%s/features.bpf.o", ex_dir);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu "
+		 "-c tests/elf/features.bpf.c -o %s",
+		 path);
+	CHECK(system(cmd) == 0);
+	obj = userbpf_object_open_file(path, NULL, &err);
+	CHECK(obj != NULL);
+	if (!obj) {
+		fprintf(stderr, "features: %s\n", err.message);
+		return;
+	}
+	userbpf_object_describe(obj, text, sizeof(text));
+	CHECK(strstr(text, "map outer: type array_of_maps, key 4 (__u32), value 4, max_entries 2, "
+			   "flags 0x0, inner array key 4 value 8 max_entries 4, initial [0] = "
+			   "inner_a, [1] = inner_b\n"));
+	CHECK(strstr(text, "map outer_hash: type hash_of_maps, key 4 (__u32), value 4, max_entries "
+			   "8, flags 0x0, inner hash key 8 value 4 max_entries 16\n"));
+	CHECK(strstr(text, "map pinned: type hash, key 4, value 12, max_entries 64, flags 0x1, "
+			   "pinned by name\n"));
+	CHECK(strstr(text, "map .data.stats: type array, key 4, value 32 (.data.stats)"));
+	CHECK(strstr(text, "prog sock: section socket, type socket_filter"));
+	CHECK(strstr(text, "prog kp: section kprobe/do_nanosleep, type kprobe"));
+	CHECK(strstr(text, "prog tc_prog: section tc, type sched_cls"));
+	/* The bpf_loop callback is appended and referenced with BPF_PSEUDO_FUNC. */
+	p = userbpf_object_find_prog(obj, "run_loop");
+	{
+		const struct userbpf_insn *in = p ? userbpf_object_prog_insns(p) : NULL;
+		size_t n = p ? userbpf_object_prog_insn_count(p) : 0;
+		int funcs = 0;
+
+		for (size_t i = 0; in && i + 1 < n; i++) {
+			if (in[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    (in[i].regs >> 4) == BPF_PSEUDO_FUNC) {
+				int64_t t = (int64_t)i + in[i].imm + 1;
+
+				funcs++;
+				CHECK(t >= 18 && (size_t)t < n); /* past its own 18 instructions */
+			}
+		}
+		CHECK(funcs == 1);
+	}
+	env = userbpf_env_new(NULL, &err);
+	CHECK(env && userbpf_env_register_std_helpers(env, &err) == 0);
+	if (env && userbpf_object_load(obj, env, &err) < 0)
+		fprintf(stderr, "features load: %s (insn %d)\n", err.message, err.insn);
+	m = userbpf_object_find_map(obj, "outer");
+	if (m && userbpf_object_map_map(m)) {
+		uint32_t k0 = 0, k1 = 1;
+
+		CHECK(userbpf_map_lookup_map(userbpf_object_map_map(m), &k0) ==
+		      userbpf_object_map_map(userbpf_object_find_map(obj, "inner_a")));
+		CHECK(userbpf_map_lookup_map(userbpf_object_map_map(m), &k1) ==
+		      userbpf_object_map_map(userbpf_object_find_map(obj, "inner_b")));
+	} else {
+		CHECK(0);
+	}
+	p = userbpf_object_find_prog(obj, "run_loop");
+	if (p && userbpf_object_prog_prog(p)) {
+		USERBPF_OPTS(userbpf_run_opts, o, .backend = USERBPF_BACKEND_INTERP);
+		uint8_t mem[8] = {0};
+
+		if (userbpf_object_prog_run(p, mem, sizeof(mem), &o, &r0, &err) < 0)
+			fprintf(stderr, "run_loop: %s\n", err.message);
+		CHECK_EQ_U64(r0, 45);
+		CHECK_EQ_U64(map_sum_u64(obj, ".data.stats", 0), 46);
+		p = userbpf_object_find_prog(obj, "use_inner");
+		CHECK(userbpf_object_prog_run(p, mem, sizeof(mem), &o, &r0, &err) == 0);
+		CHECK_EQ_U64(r0, 16);
+		CHECK(userbpf_object_prog_run(p, mem, sizeof(mem), &o, &r0, &err) == 0);
+		CHECK_EQ_U64(r0, 30);
+		CHECK_EQ_U64(map_sum_u64(obj, "inner_b", 2), 14);
+	} else {
+		CHECK(0);
+	}
+	userbpf_object_free(obj);
+	userbpf_env_free(env);
+}
+
 /* ---- malformed versions of real objects --------------------------------------------- */
 
 static void test_truncation(const char *name)
@@ -824,7 +916,7 @@ int main(int argc, char **argv)
 {
 	static const char *const examples[] = {"xdp_proto_count", "lpm_router", "rate_limit",
 					       "size_hist",	  "ringbuf_events", "tail_dispatch",
-					       "raw_hash"};
+					       "raw_hash",	   "features"};
 	char cmd[512];
 	const char *build = getenv("BUILD");
 	static char dir[256];
@@ -845,6 +937,7 @@ int main(int argc, char **argv)
 	test_example_shapes();
 	test_load_run();
 	test_examples_run();
+	test_features();
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
 		test_truncation(examples[i]);
 		test_corruption(examples[i]);
