@@ -3,7 +3,9 @@
  * map-in-map (array_of_maps with an inner template and initial values, hash_of_maps), pinning,
  * map_flags/numa_node, a bpf_loop callback (ld_imm64 of a function), a string in
  * .rodata.str1.1 (bpf_printk), a custom .data.stats section, a global function in .text, a
- * static function, several program types. The userbpf/ programs run in the test. */
+ * static function, a legacy `maps` section map (struct bpf_map_def, which libbpf 1.x no
+ * longer accepts but older objects use), several program types. The userbpf/ programs run
+ * in the test. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -44,6 +46,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pinned SEC(".maps");
 
+struct bpf_map_def {
+	unsigned int type;
+	unsigned int key_size;
+	unsigned int value_size;
+	unsigned int max_entries;
+	unsigned int map_flags;
+};
+
+struct bpf_map_def SEC("maps") legacy_counts = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u64),
+	.max_entries = 4,
+};
+
 __u64 stats[4] SEC(".data.stats") = {1, 2, 3, 4};
 
 struct loop_ctx {
@@ -74,8 +91,13 @@ int run_loop(void *mem, __u64 len)
 {
 	struct loop_ctx c = { .sum = 0, .limit = 10 };
 
+	__u32 k = 1;
+	__u64 *n = bpf_map_lookup_elem(&legacy_counts, &k);
+
 	bpf_loop(100, add_one, &c, 0);
 	stats[0] += c.sum;
+	if (n)
+		*n += 1;
 	return (int)c.sum;
 }
 

@@ -224,7 +224,6 @@ static void test_example_shapes(void)
 		      userbpf_object_map_max_entries(m) == 4 && userbpf_object_map_value_size(m) == 8);
 		userbpf_object_describe(obj, text, sizeof(text));
 		CHECK(strstr(text, "initial [1] = handle_icmp, [6] = handle_tcp, [17] = handle_udp"));
-		CHECK(strstr(text, "legacy definition"));
 		/* Options before load. */
 		m = userbpf_object_find_map(obj, "jump_table");
 		CHECK(userbpf_object_map_set_max_entries(m, 10) == -E2BIG); /* slot 17 */
@@ -404,6 +403,8 @@ static void test_features(void)
 	CHECK(strstr(text, "map pinned: type hash, key 4, value 12, max_entries 64, flags 0x1, "
 			   "pinned by name\n"));
 	CHECK(strstr(text, "map .data.stats: type array, key 4, value 32 (.data.stats)"));
+	CHECK(strstr(text, "map legacy_counts: type array, key 4, value 8, max_entries 4, flags "
+			   "0x0, legacy definition\n"));
 	CHECK(strstr(text, "prog sock: section socket, type socket_filter"));
 	CHECK(strstr(text, "prog kp: section kprobe/do_nanosleep, type kprobe"));
 	CHECK(strstr(text, "prog tc_prog: section tc, type sched_cls"));
@@ -449,6 +450,7 @@ static void test_features(void)
 			fprintf(stderr, "run_loop: %s\n", err.message);
 		CHECK_EQ_U64(r0, 45);
 		CHECK_EQ_U64(map_sum_u64(obj, ".data.stats", 0), 46);
+		CHECK_EQ_U64(map_sum_u64(obj, "legacy_counts", 1), 1);
 		p = userbpf_object_find_prog(obj, "use_inner");
 		CHECK(userbpf_object_prog_run(p, mem, sizeof(mem), &o, &r0, &err) == 0);
 		CHECK_EQ_U64(r0, 16);
