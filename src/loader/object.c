@@ -369,10 +369,15 @@ int userbpf_object_prog_run(struct userbpf_object_prog *prog, void *mem, size_t 
 			    const struct userbpf_run_opts *opts, uint64_t *r0,
 			    struct userbpf_error *err)
 {
+	int ret;
+
 	if (!prog || !prog->prog)
 		return err_set(err, -EINVAL, C, -1, "run: program '%s' is not loaded",
 			       prog ? prog->name : "(null)");
-	return userbpf_prog_run(prog->prog, mem, len, opts, r0, err);
+	ret = userbpf_prog_run(prog->prog, mem, len, opts, r0, err);
+	if (ret < 0 && err)
+		prefix_error(prog, err); /* name the program and the C line of a run-time fault */
+	return ret;
 }
 
 const char *userbpf_object_map_name(const struct userbpf_object_map *map)

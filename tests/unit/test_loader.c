@@ -347,6 +347,32 @@ static void test_load_run(void)
 	}
 	userbpf_object_free(obj);
 
+	/* A run-time fault is prefixed with the program's name. */
+	{
+		static const struct userbpf_insn bad[] = {
+			INSN(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 4096, 0),
+			INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		};
+		USERBPF_OPTS(userbpf_run_opts, rop, .backend = USERBPF_BACKEND_INTERP);
+		struct eb b;
+		size_t blen;
+		uint8_t *img, mem[8] = {0};
+		struct userbpf_object *o2;
+		struct userbpf_object_prog *p2;
+
+		eb_init(&b);
+		eb_sym(&b, "reader", eb_code(&b, "userbpf/r", bad, 2), 0, 16, STB_GLOBAL, STT_FUNC);
+		img = eb_write(&b, &blen);
+		o2 = userbpf_object_open_mem(img, blen, NULL, &err);
+		p2 = userbpf_object_find_prog(o2, "reader");
+		CHECK(p2 && userbpf_object_load(o2, env, &err) == 0);
+		CHECK(p2 && userbpf_object_prog_run(p2, mem, sizeof(mem), &rop, &r0, &err) == -EFAULT);
+		CHECK(strstr(err.message, "program 'reader': ") == err.message);
+		CHECK(err.insn == 0);
+		userbpf_object_free(o2);
+		free(img);
+	}
+
 	/* A program calling helpers the environment lacks fails to load, naming the program
 	 * and the C line; the object can be loaded again once fixed (here: autoload off). */
 	obj = open_example("size_hist", &err);
