@@ -177,6 +177,11 @@ static int load_prog(struct userbpf_object *obj, struct userbpf_object_prog *p,
 			       "program '%s': section '%s' is not a program type libbpf knows "
 			       "(socket, xdp, tc, kprobe/..., userbpf/..., ...)",
 			       p->name, p->section);
+	if (p->core_relos)
+		return err_set(err, -ENOTSUP, C, -1,
+			       "program '%s': %u CO-RE relocations (BPF_CORE_READ, ...) cannot be "
+			       "applied: userbpf has no kernel BTF to relocate against",
+			       p->name, p->core_relos);
 	p->prog = userbpf_prog_load(obj->env, p->insns, (size_t)p->n * sizeof(struct bpf_insn), &po,
 				    err);
 	if (!p->prog) {

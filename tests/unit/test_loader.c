@@ -487,6 +487,28 @@ static void test_features(void)
 		CHECK(0);
 	}
 	userbpf_object_free(obj);
+
+	/* CO-RE relocations are reported and refuse the load of their program only. */
+	snprintf(path, sizeof(path), "%s/core.bpf.o", ex_dir);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu "
+		 "-c tests/elf/core.bpf.c -o %s",
+		 path);
+	CHECK(system(cmd) == 0);
+	obj = userbpf_object_open_file(path, NULL, &err);
+	CHECK(obj != NULL);
+	if (obj) {
+		userbpf_object_describe(obj, text, sizeof(text));
+		CHECK(strstr(text, "prog read_tgid: section userbpf/core") &&
+		      strstr(text, "CO-RE relocations (not supported)\n"));
+		CHECK(userbpf_object_load(obj, env, &err) == -ENOTSUP);
+		CHECK(strstr(err.message, "program 'read_tgid'") != NULL);
+		CHECK(userbpf_object_prog_set_autoload(userbpf_object_find_prog(obj, "read_tgid"),
+						       false) == 0);
+		CHECK(userbpf_object_load(obj, env, &err) == 0);
+		CHECK(userbpf_object_prog_prog(userbpf_object_find_prog(obj, "plain")) != NULL);
+		userbpf_object_free(obj);
+	}
 	userbpf_env_free(env);
 }
 
