@@ -332,6 +332,8 @@ int main(int argc, char **argv)
 	static struct vdiff_reason reasons[VDIFF_REASONS];
 	static long processed[1 << 20];
 	static double load_us[1 << 20];
+	static double ours_us[1 << 20];
+	uint64_t nours = 0;
 	uint64_t count = 20000, seed = 1, only = UINT64_MAX;
 	int show = 10, verbose = 0, list = 0, nreasons = 0;
 	uint64_t programs = 0, kacc = 0, krej = 0, agree = 0, we_acc_k_rej = 0, we_rej_k_acc = 0;
@@ -436,7 +438,9 @@ int main(int argc, char **argv)
 		if (prog.mutated)
 			mutated[kok]++;
 #if VDIFF_OURS
+		t1 = vdiff_now();
 		ours = vdiff_ours(&prog, omsg, sizeof(omsg));
+		ours_us[nours++] = (vdiff_now() - t1) * 1e6;
 		if (ours < 0) {
 			ours_err++;
 		} else if ((ours == 1) == kok) {
@@ -523,10 +527,18 @@ int main(int argc, char **argv)
 		       "kernel rejects: %" PRIu64 "; the kernel accepts and we reject: %" PRIu64
 		       "; internal errors: %" PRIu64 "\n",
 		       agree, compared, pct, we_acc_k_rej, we_rej_k_acc, ours_err);
+		if (nours) {
+			qsort(ours_us, nours, sizeof(ours_us[0]), vdiff_cmp_double);
+			printf("verifier-diff: our verification time: median %.1f us, p99 %.1f us, max "
+			       "%.1f us\n",
+			       ours_us[nours / 2], ours_us[nours * 99 / 100], ours_us[nours - 1]);
+		}
 		printf("%" PRIu64 " passed, %" PRIu64 " failed\n", agree, failed);
 		return failed ? 1 : 0;
 	}
 #else
+	(void)ours_us;
+	(void)nours;
 	(void)show;
 	(void)agree;
 	(void)we_acc_k_rej;
