@@ -937,24 +937,39 @@ static void vgen_mutate(struct vgen *g)
 		return;
 	}
 	p->mutated = true;
+	/* whether the immediate is an operand (else it is a reserved field, and changing it
+	 * only makes a structurally invalid program) */
+	bool imm_ok = cls == BPF_ST || in->code == (BPF_LD | BPF_DW | BPF_IMM) ||
+		      in->code == (BPF_JMP | BPF_CALL) ||
+		      ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_JMP || cls == BPF_JMP32) &&
+		       BPF_SRC(in->code) == BPF_K);
+
 	switch (vgen_below(g, 6)) {
-	case 0: /* offset */
-		in->off = (int16_t)(in->off + VGEN_PICK(g, 1, -1, 2, 4, -4, 8, -8));
+	case 0: /* offset of a memory access (elsewhere a reserved field: the immediate) */
+		if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST)
+			in->off = (int16_t)(in->off + VGEN_PICK(g, 1, -1, 2, 4, -4, 8, -8));
+		else if (imm_ok)
+			in->imm += VGEN_PICK(g, 1, -1, 4, -8);
+		else
+			in->src_reg = (uint8_t)vgen_below(g, 11);
 		break;
 	case 1: /* size of a memory access */
 		if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST)
 			in->code = (uint8_t)((in->code & ~0x18) | vgen_sizes[vgen_below(g, 4)]);
-		else
+		else if (imm_ok)
 			in->imm += VGEN_PICK(g, 1, -1, 8);
 		break;
 	case 2: /* a register */
-		if (vgen_chance(g, 50) && in->src_reg && in->code != (BPF_LD | BPF_DW | BPF_IMM) &&
-		    in->code != (BPF_JMP | BPF_CALL))
+		if (vgen_chance(g, 50) && in->code != (BPF_LD | BPF_DW | BPF_IMM) &&
+		    in->code != (BPF_JMP | BPF_CALL) && cls != BPF_ST &&
+		    ((cls != BPF_ALU && cls != BPF_ALU64) || BPF_SRC(in->code) == BPF_X))
 			in->src_reg = (uint8_t)vgen_below(g, 11);
 		else if (in->dst_reg != 10)
 			in->dst_reg = (uint8_t)vgen_below(g, 10);
 		break;
 	case 3: /* immediate */
+		if (!imm_ok)
+			break;
 		in->imm = VGEN_PICK(g, 0, 1, -1, 64, 255, 0x10000, (int32_t)0x80000000);
 		if (in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg)
 			in->imm = (int32_t)vgen_below(g, VM_COUNT + 1);
@@ -965,7 +980,7 @@ static void vgen_mutate(struct vgen *g)
 	case 4: /* 64 <-> 32 bits (ALU only) */
 		if (cls == BPF_ALU || cls == BPF_ALU64)
 			in->code ^= BPF_ALU64 ^ BPF_ALU;
-		else
+		else if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST)
 			in->off = (int16_t)(in->off + 8);
 		break;
 	default: /* an instruction removed (replaced by r0 = 0) */

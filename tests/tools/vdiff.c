@@ -338,6 +338,7 @@ int main(int argc, char **argv)
 	int show = 10, verbose = 0, list = 0, nreasons = 0;
 	uint64_t programs = 0, kacc = 0, krej = 0, agree = 0, we_acc_k_rej = 0, we_rej_k_acc = 0;
 	uint64_t ours_err = 0, ctx_agree = 0, ctx_total = 0, nproc = 0, nload = 0, other = 0;
+	uint64_t dis[VF_COUNT][2] = {{0}}; /* we accept / the kernel accepts, per family */
 	uint64_t fam[VF_COUNT][2] = {{0}}, types[3][2] = {{0}}, mutated[2] = {0};
 	int fds[VM_COUNT];
 	char why[128], line[512], reason[80];
@@ -447,6 +448,7 @@ int main(int argc, char **argv)
 			agree++;
 		} else if (ours == 1) {
 			we_acc_k_rej++;
+			dis[prog.family][0]++;
 			printf("verifier-diff: program %" PRIu64 " (%s, %s%s): we accept, the kernel "
 			       "rejects: %s\n",
 			       i, vgen_family_names[prog.family], vgen_type_name(prog.prog_type),
@@ -455,6 +457,7 @@ int main(int argc, char **argv)
 				vdiff_listing(&prog);
 		} else {
 			we_rej_k_acc++;
+			dis[prog.family][1]++;
 			if (verbose || we_rej_k_acc <= (uint64_t)show) {
 				printf("verifier-diff: program %" PRIu64 " (%s, %s): the kernel accepts, "
 				       "we reject: %s\n",
@@ -527,6 +530,10 @@ int main(int argc, char **argv)
 		       "kernel rejects: %" PRIu64 "; the kernel accepts and we reject: %" PRIu64
 		       "; internal errors: %" PRIu64 "\n",
 		       agree, compared, pct, we_acc_k_rej, we_rej_k_acc, ours_err);
+		printf("verifier-diff: disagreements by family (we accept / the kernel accepts):");
+		for (int f = 0; f < VF_COUNT; f++)
+			printf(" %s %" PRIu64 "/%" PRIu64, vgen_family_names[f], dis[f][0], dis[f][1]);
+		printf("\n");
 		if (nours) {
 			qsort(ours_us, nours, sizeof(ours_us[0]), vdiff_cmp_double);
 			printf("verifier-diff: our verification time: median %.1f us, p99 %.1f us, max "
@@ -537,6 +544,7 @@ int main(int argc, char **argv)
 		return failed ? 1 : 0;
 	}
 #else
+	(void)dis;
 	(void)ours_us;
 	(void)nours;
 	(void)show;
