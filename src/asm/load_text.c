@@ -39,7 +39,7 @@ static int init_map(struct userbpf_map *map, const struct asm_mapdecl *d,
 	return ret;
 }
 
-static int create_maps(struct asm_prog *ap, struct userbpf_map **maps,
+int asm_prog_make_maps(struct asm_prog *ap, struct userbpf_map **maps,
 		       struct userbpf_error *err)
 {
 	for (size_t i = 0; i < ap->ndecls; i++) {
@@ -120,7 +120,7 @@ struct userbpf_prog *userbpf_prog_load_text(struct userbpf_env *env, const char 
 			err_set(err, -ENOMEM, "asm", -1, "out of memory");
 			goto out;
 		}
-		if (create_maps(&ap, maps, err) == 0) {
+		if (asm_prog_make_maps(&ap, maps, err) == 0) {
 			o.maps = maps;
 			o.nmaps = ap.ndecls;
 			prog = userbpf_prog_load(env, ap.insns, ap.n * sizeof(*ap.insns), &o, err);
