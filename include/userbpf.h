@@ -163,12 +163,55 @@ struct userbpf_run_opts {
 	bool mem_readonly;
 	/* Passed to helpers through userbpf_call_cookie(). */
 	void *cookie;
+	/*
+	 * The packet LD_ABS/LD_IND read, when it is not the input memory: socket-filter programs
+	 * (converted classic filters) get R1 = struct __sk_buff and read the packet beside it.
+	 * NULL: the input memory.
+	 */
+	const void *pkt;
+	size_t pkt_len;
 };
 
 /* Run with R1 = mem, R2 = len, R10 = top of a fresh 512-byte stack; R0 is stored in *r0. */
 USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 				 const struct userbpf_run_opts *opts, uint64_t *r0,
 				 struct userbpf_error *err);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* JIT (x86-64)                                                                             */
+
+enum userbpf_jit_mode {
+	/* No runtime checks: only for verified programs or ones loaded with unsafe_trusted. */
+	USERBPF_JIT_VERIFIED = 0,
+	/* Memory accesses checked against the regions, budget charged: the interpreter's errors. */
+	USERBPF_JIT_CHECKED = 1,
+};
+
+struct userbpf_jit_opts {
+	size_t sz;
+	enum userbpf_jit_mode mode;
+	/* XOR every immediate with a random key so the program cannot plant chosen bytes. */
+	bool blind_constants;
+};
+
+/*
+ * Compile (or recompile) prog for one mode now; otherwise userbpf_prog_run() with the JIT
+ * back end compiles on first use. The default mode is checked.
+ */
+USERBPF_API int userbpf_prog_jit_compile(struct userbpf_prog *prog,
+					 const struct userbpf_jit_opts *opts,
+					 struct userbpf_error *err);
+/* The native code of prog in mode (NULL if not compiled); *len gets its size in bytes. */
+USERBPF_API const void *userbpf_prog_jit_code(const struct userbpf_prog *prog,
+					      enum userbpf_jit_mode mode, size_t *len);
+/*
+ * Disassemble the native code of prog in mode (compiling it if needed) into buf, each block
+ * under the BPF instruction it comes from, like `bpftool prog dump jited`. Returns the length
+ * the full text needs (as snprintf) or a negative errno.
+ */
+USERBPF_API int userbpf_prog_jit_dump(struct userbpf_prog *prog, enum userbpf_jit_mode mode,
+				      char *buf, size_t len, struct userbpf_error *err);
 
 #ifdef __cplusplus
 }

@@ -230,6 +230,29 @@ static bool is_state_line(struct asm_cur *c)
 	return lex_peek(c, "frame");
 }
 
+/* Lines of `bpftool prog dump xlated` that carry no instruction: the raw bytes printed with
+ * "opcodes" ("b7 00 00 00 00 00 00 00") and function headers ("int f(struct xdp_md * ctx):"). */
+static bool is_bpftool_decoration(const struct asm_cur *c)
+{
+	const char *p = c->p, *e = c->end;
+	int pairs = 0;
+
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - p > 3 && e[-1] == ':' && e[-2] == ')' && memchr(p, '(', (size_t)(e - p)))
+		return true;
+	while (p < e) {
+		if (e - p < 2 || !isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (e - p > 2 && p[2] != ' '))
+			return false;
+		pairs++;
+		p += 2;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	return pairs == 8 || pairs == 16;
+}
+
 static int do_line(struct asm_ctx *x, const char *p, const char *end, int line)
 {
 	struct asm_cur c = {.p = p, .end = end, .line_start = p, .line = line};
@@ -241,7 +264,7 @@ static int do_line(struct asm_ctx *x, const char *p, const char *end, int line)
 		c.end = --end;
 	c.end = cut_comments(p, end);
 	x->hint = -1;
-	if (lex_at_end(&c))
+	if (lex_at_end(&c) || is_bpftool_decoration(&c))
 		return 0;
 
 	/* A verifier log's / bpftool's slot index "12:" */

@@ -71,7 +71,7 @@ struct disasm_opts {
 /*
  * Print the instruction at insns[pc] (no trailing newline) and return the number of slots it
  * takes (2 for lddw), or a negative errno when pc is out of range or an lddw is truncated.
- * Undecodable slots print as the kernel does ("BUG_..."-free: "invalid insn 0x..") and take 1.
+ * An undecodable slot prints as "invalid insn: code .. dst .. src .. off .. imm .." and takes 1.
  */
 int disasm_insn(const struct bpf_insn *insns, size_t n, size_t pc, const struct disasm_opts *opts,
 		struct buf *out);

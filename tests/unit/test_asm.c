@@ -202,6 +202,9 @@ static int random_insn(struct bpf_insn *in, enum isa_op op)
 	case F_ATOMIC: s.dst_reg = (uint8_t)(rnd() % 11); break;
 	default: break;
 	}
+	/* fetching atomics write src, and R10 is read only */
+	if (i->format == F_ATOMIC && (s.imm & BPF_FETCH) && s.imm != BPF_CMPXCHG && s.src_reg == 10)
+		s.src_reg = 9;
 	if (i->format == F_LDDW) {
 		uint32_t hi = (uint32_t)rnd();
 
@@ -445,6 +448,8 @@ static void test_goldens(void)
 /* ---- the two syntaxes agree ---- */
 static const char *const pairs[][2] = {
 	{"r1 = 42", "mov %r1, 42"},
+	{"w1 = w2", "mov32 r1, r2"},
+	{"r1 = *(u8 *)(r2 -1)", "ldxb r1, [r2-1]"},
 	{"w1 += w2", "add32 %r1, %r2"},
 	{"r1 = -r1", "neg %r1"},
 	{"w1 = -w1", "neg32 %r1"},
@@ -574,6 +579,20 @@ static void test_programs(void)
 	}
 	asm_prog_free(&p);
 
+	/* `bpftool prog dump xlated id N opcodes` pasted as is (recorded on 6.18) */
+	CHECK(asm_assemble("int prog(struct __sk_buff * skb):\n"
+			   "; return 0;\n"
+			   "   0: (b7) r0 = 0\n"
+			   "       b7 00 00 00 00 00 00 00\n"
+			   "   1: (18) r1 = 0x1122334455667788\n"
+			   "       18 01 00 00 88 77 66 55 00 00 00 00 44 33 22 11\n"
+			   "   3: (95) exit\n"
+			   "       95 00 00 00 00 00 00 00\n",
+			   &p, &err) == 0);
+	CHECK(p.n == 4 && p.insns[1].code == 0x18 && p.insns[2].imm == 0x11223344 &&
+	      p.insns[3].code == 0x95);
+	asm_prog_free(&p);
+
 	/* map references */
 	CHECK(asm_assemble("r1 = map[counts]\nr2 = map_value[counts]+8\nr3 = map_value[other]\n"
 			   "exit\n",
@@ -660,6 +679,8 @@ static const struct {
 	{"r10 = 1\nexit", 1, 1, "frame pointer is read only"},
 	{"lock *(u16 *)(r1 +0) += r2\nexit", 1, 6, "atomic operations take u32 or u64"},
 	{"r1 = foo\nexit", 1, 6, "unknown operand 'foo'"},
+	{"r1 = *(u8 *)(r2 - 9223372036854775808)\nexit", 1, 17, "out of range"},
+	{"ldxb %r1, [%r2-9223372036854775808]\nexit", 1, 15, "out of range"},
 	{"mov %w1, 1\nexit", 1, 5, "expected a register %r0-%r10"},
 };
 
