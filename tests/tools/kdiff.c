@@ -28,6 +28,7 @@
 #include "asm/asm.h"
 #include "isa/isa.h"
 #include "util/util.h"
+#include "verifier/verifier.h"
 #include "userbpf.h"
 
 #include "../kernel/gen.c"
@@ -353,6 +354,39 @@ static void kdiff_quirks(struct userbpf_env *env, const bool have[B_COUNT], uint
 	}
 }
 
+/*
+ * Verifier verdicts: every generated program that the kernel accepted should pass our verifier
+ * too (privileged, as root is for the kernel; raw memory of KGEN_PKT_LEN bytes as the input).
+ * A rejection is a verifier that is stricter than the kernel: reported, not a failure.
+ */
+struct kdiff_vstats {
+	uint64_t accepted, rejected;
+	int shown;
+};
+
+static void kdiff_verdict(const struct kgen_prog *p, uint64_t i, int show, struct kdiff_vstats *vs)
+{
+	struct verifier_opts vopts = {
+		.type = VERIFIER_PROG_RAW_MEM,
+		.mem_size = KGEN_PKT_LEN,
+		.privileged = true,
+	};
+	struct userbpf_error err;
+	int rc;
+
+	if (p->ldabs) /* LD_ABS needs an skb program type; raw memory has none */
+		return;
+	rc = verifier_check_insns(p->insns, p->n, &vopts, NULL, &err);
+	if (rc == 0) {
+		vs->accepted++;
+		return;
+	}
+	vs->rejected++;
+	if (vs->shown++ < show)
+		printf("kernel-diff: program %" PRIu64 ": the kernel accepts, our verifier rejects "
+		       "(%d) at insn %d: %s\n", i, rc, err.insn, err.message);
+}
+
 static double kdiff_now(void)
 {
 	struct timespec ts;
@@ -370,6 +404,7 @@ int main(int argc, char **argv)
 	int show = 5, verbose = 0, minimize = 0, shown_rej = 0, shown_mis = 0;
 	uint64_t programs = 0, compared = 0, mismatches = 0, rejected = 0, kerr = 0;
 	uint64_t qpass = 0, qfail = 0;
+	struct kdiff_vstats vstats = { 0 };
 	static bool seen[OP__COUNT];
 	int nseen = 0;
 	uint64_t per_backend[B_COUNT] = { 0 };
@@ -477,6 +512,7 @@ int main(int argc, char **argv)
 			}
 		}
 		compared++;
+		kdiff_verdict(&prog, i, show, &vstats);
 		if (!bad)
 			continue;
 		mismatches++;
@@ -528,6 +564,10 @@ int main(int argc, char **argv)
 			printf(" %s n/a", backend_names[b]);
 	}
 	printf("; %.1f s\n", kdiff_now() - t0);
+	printf("kernel-diff: our verifier (privileged, raw memory): %" PRIu64 " accepted, %" PRIu64
+	       " rejected of the %" PRIu64 " programs without LD_ABS the kernel accepted (reported, "
+	       "not failures)\n",
+	       vstats.accepted, vstats.rejected, vstats.accepted + vstats.rejected);
 	/* Which operations the programs used: the generator's coverage of the ISA. */
 	for (int op = 0; op < OP__COUNT; op++)
 		nseen += seen[op];
