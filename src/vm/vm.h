@@ -59,6 +59,8 @@ struct vm_helper {
 struct userbpf_env {
 	struct vm_helper *helpers; /* indexed by helper id; fn == NULL where none */
 	uint32_t nhelpers;         /* allocated length of helpers */
+	userbpf_log_fn log_fn;     /* trace_printk output (src/helpers); NULL: stderr */
+	void *log_ctx;
 };
 
 struct jit_code; /* owned by src/jit */
@@ -71,6 +73,8 @@ struct userbpf_prog {
 	bool verified; /* the verifier accepted it */
 	void *interp;  /* the interpreter's pre-decoded form, owned by src/vm */
 	struct jit_code *jit[2]; /* compiled code per mode: [0] unchecked, [1] checked; lazy */
+	struct userbpf_map **maps; /* opts->maps, one reference each (src/maps) */
+	uint32_t nmaps;
 };
 
 struct vm_region {
@@ -93,8 +97,18 @@ struct userbpf_call {
 	int abort_code; /* set by userbpf_call_abort() */
 	char abort_msg[USERBPF_ERRMSG_MAX];
 	struct userbpf_error *err;
+	/*
+	 * Run a BPF callback (bpf_loop, for_each_map_elem): the back end running this program
+	 * sets it. fn is what an `lddw` with src_reg BPF_PSEUDO_FUNC loaded (vm_ld_imm64: the
+	 * target instruction index). The callback gets a new frame below the current one, R1-R5
+	 * from args, and may reach the caller's stack; its R0 is stored in *r0. Returns 0 or the
+	 * error that ended the run (a fault in the callback ends the whole run).
+	 */
+	int (*call_sub)(struct userbpf_call *run, uint64_t fn, const uint64_t args[5], uint64_t *r0);
 	_Alignas(16) uint8_t stack[VM_MAX_FRAMES * VM_STACK_SIZE];
 };
+
+bool maps_mem_ok(const struct userbpf_prog *prog, uint64_t addr, uint64_t size, bool write);
 
 /* Is [addr, addr+size) inside the live stack or one region (writable if write)? */
 static inline bool vm_mem_ok(const struct userbpf_call *run, uint64_t addr, uint64_t size,
@@ -112,7 +126,8 @@ static inline bool vm_mem_ok(const struct userbpf_call *run, uint64_t addr, uint
 		if (addr >= r->start && end <= r->end && (!write || r->writable))
 			return true;
 	}
-	return false;
+	/* Values of the program's maps (src/maps), after every cheaper check failed. */
+	return run->prog->nmaps && maps_mem_ok(run->prog, addr, size, write);
 }
 
 /* The errors a run can end with, worded once for every back end. All return the code. */
@@ -122,6 +137,15 @@ int vm_call_depth(struct userbpf_call *run, int pc);
 int vm_unknown_helper(struct userbpf_call *run, int pc, uint64_t id);
 int vm_unsupported(struct userbpf_call *run, int pc, const char *what);
 int vm_helper_aborted(struct userbpf_call *run, int pc);
+
+/*
+ * The 64-bit value the lddw at pc loads: its immediate, or for the pseudo forms the map
+ * (BPF_PSEUDO_MAP_FD / _IDX: imm indexes prog->maps), the address in a map's value
+ * (BPF_PSEUDO_MAP_VALUE / _IDX_VALUE, offset in the second slot), or a subprogram's
+ * instruction index (BPF_PSEUDO_FUNC). Every back end loads what this returns.
+ */
+int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
+		struct userbpf_error *err);
 
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,

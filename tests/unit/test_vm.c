@@ -855,10 +855,10 @@ static void test_faults(void)
 		CHECK(run_mode(p, N(p), b, 16, true, &force, &r) == -EFAULT);
 	}
 	{
-		/* lddw of an unresolved map reference */
+		/* lddw of a map reference the program was not given: refused at load */
 		const struct bpf_insn p[] = {I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, 3),
 					     I(0, 0, 0, 0, 0), MOV_K(0, 0), EXIT()};
-		CHECK(run_mode(p, N(p), b, 16, false, NULL, &r) == -ENOTSUP && err.insn == 0);
+		CHECK(run_mode(p, N(p), b, 16, false, NULL, &r) == -EINVAL && err.insn == 0);
 	}
 }
 
