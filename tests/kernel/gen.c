@@ -3,15 +3,16 @@
  * gen.c - random eBPF programs for differential testing against the kernel: ALU and ALU64
  * (every operation, sdiv/smod, movsx, byte swaps), JMP/JMP32 (every condition, ja and gotol),
  * stack loads and stores of every size (sign-extending too), atomics on the stack, local
- * calls, counted loops, and (per program) loads and stores through a pointer to input memory
- * or legacy LD_ABS/LD_IND. Operands favour the edge values 0, 1, -1, INT32_MIN/MAX,
+ * calls, counted loops, calls of the helper bpf_csum_diff, and (per program) loads and stores
+ * through a pointer to input memory or legacy LD_ABS/LD_IND. Operands favour the edge values 0, 1, -1, INT32_MIN/MAX,
  * INT64_MIN/MAX and shift amounts 31/32/63/64. Every program is a function of its seed, ends
  * by folding all registers and its stack into r0, and passes the kernel verifier by
  * construction:
  *  - every register is written before it is read (a prologue sets r0-r9; after a local call
  *    or legacy load, which clobber r1-r5, they are written again at once);
- *  - only scalars: r10 is only the base of stack accesses, the input pointer (r9) only the
- *    base of input accesses, r6 stays the context in LD_ABS programs;
+ *  - only scalars: r10 is only the base of stack accesses (and copied into helper arguments,
+ *    which are reset after the call), the input pointer (r9) only the base of input
+ *    accesses, r6 stays the context in LD_ABS programs;
  *  - the stack area a function reads is written in its prologue, and stack accesses are
  *    aligned (the kernel insists on that);
  *  - control flow is structured: if-then and if-then-else with forward jumps, and loops with
@@ -38,6 +39,7 @@
 #define KGEN_MAX_INSNS 4096
 #define KGEN_MAX_FUNCS 4
 #define KGEN_MAX_CALLS 256
+#define KGEN_HELPERS 1u /* feature: calls of bpf_csum_diff */
 #define KGEN_PKT_LEN 64 /* input bytes the entry function may read and write through r9 */
 
 struct kgen_prog {
@@ -56,6 +58,7 @@ struct kgen_prog {
 	 * with the legacy LD_ABS / LD_IND (in the kernel: an skb's packet, SCHED_CLS).
 	 */
 	bool ldabs;
+	bool helpers; /* calls a kernel helper (bpf_csum_diff) */
 	uint8_t input[KGEN_PKT_LEN];
 	/* function f's prologue (registers and stack set up) is [start[f], body[f]) */
 	size_t start[KGEN_MAX_FUNCS], body[KGEN_MAX_FUNCS];
@@ -65,6 +68,7 @@ struct kgen {
 	uint64_t rng;
 	struct kgen_prog *p;
 	int func;      /* the function being generated */
+	unsigned features; /* KGEN_* */
 	unsigned avoid; /* registers that are not operands (bit r): r9 with pkt, r6 with ldabs */
 	int area;      /* bytes of initialised stack below r10 in this function (multiple of 8) */
 	int ncalls;
@@ -388,6 +392,31 @@ static void kgen_ldabs(struct kgen *g)
 	kgen_reset_args(g);
 }
 
+/*
+ * A call of the kernel helper bpf_csum_diff(from, from_size, to, to_size, seed) over two
+ * pieces of the initialised stack: a pure function the kernel offers XDP and TC programs, so
+ * our implementation (src/helpers) can be compared with the kernel's. Sizes are multiples of 4,
+ * now and then not (both sides then return -EINVAL).
+ */
+static void kgen_csum_diff(struct kgen *g)
+{
+	for (int arg = 0; arg < 2; arg++) {
+		int reg = 1 + 2 * arg;
+		int start = 4 * (int)kgen_below(g, (uint32_t)(g->area / 4));
+		int room = g->area - start;
+		int size = kgen_chance(g, 5) ? (int)kgen_below(g, (uint32_t)room + 1)
+					     : 4 * (int)kgen_below(g, (uint32_t)room / 4 + 1);
+
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, reg, BPF_REG_10, 0, 0);
+		kgen_emit(g, BPF_ALU64 | BPF_ADD | BPF_K, reg, 0, 0, start - g->area);
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_K, reg + 1, 0, 0, size);
+	}
+	kgen_set(g, BPF_REG_5);
+	kgen_emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_csum_diff);
+	g->p->helpers = true;
+	kgen_reset_args(g);
+}
+
 static void kgen_call(struct kgen *g, int target)
 {
 	if (g->ncalls >= KGEN_MAX_CALLS || g->p->n >= KGEN_MAX_INSNS - 8)
@@ -459,6 +488,8 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 				kgen_ldabs(g);
 			else if (g->p->pkt && g->func == 0)
 				kgen_pkt_access(g);
+			else if (g->features & KGEN_HELPERS && kgen_chance(g, 50))
+				kgen_csum_diff(g);
 			else
 				kgen_load(g);
 		} else if (k < 82 && depth < 3 && g->branches > 0) {
@@ -537,15 +568,20 @@ static void kgen_function(struct kgen *g, int func)
 	kgen_emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-/* Generate the program for `seed` into *p (functions laid out one after another). */
-static void kgen_program(uint64_t seed, struct kgen_prog *p)
+/*
+ * Generate the program for `seed` into *p (functions laid out one after another), with the
+ * optional features (KGEN_*) given.
+ */
+static void kgen_program(uint64_t seed, unsigned features, struct kgen_prog *p)
 {
 	struct kgen g;
 
 	memset(&g, 0, sizeof(g));
 	g.rng = seed;
+	g.features = features;
 	g.p = p;
 	p->n = 0;
+	p->helpers = false;
 	p->nfuncs = 1 + (kgen_chance(&g, 50) ? (int)kgen_below(&g, KGEN_MAX_FUNCS) : 0);
 	p->pkt = kgen_chance(&g, 50);
 	for (int i = 0; i < KGEN_PKT_LEN; i++)

@@ -9,10 +9,12 @@
  * (an XDP program); programs with legacy LD_ABS / LD_IND run inline in a SCHED_CLS program.
  * Hand-made reproducers of kernel quirks (tests/kernel/quirks.c) run first.
  *
- *   kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [-v]
+ *   kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [--helpers] [-v]
  *
  * --only I runs program I of the seed's sequence; --show N prints the first N mismatches and
- * rejections in full; --minimize shrinks each printed mismatch first; -v lists every program.
+ * rejections in full; --minimize shrinks each printed mismatch first; -v lists every program;
+ * --helpers adds calls of the kernel helper bpf_csum_diff (off by default: the kernel (6.18)
+ * returns the sum folded to 16 bits, src/helpers the 32-bit sum, so every such program differs).
  *
  * Prints "kernel-diff: N programs, M compared, K mismatches, R rejected by the kernel" and
  * "N passed, N failed". Without bpf(2) (not root, EPERM, ENOSYS) it prints
@@ -374,7 +376,7 @@ static void kdiff_verdict(const struct kgen_prog *p, uint64_t i, int show, struc
 	struct userbpf_error err;
 	int rc;
 
-	if (p->ldabs) /* LD_ABS needs an skb program type; raw memory has none */
+	if (p->ldabs || p->helpers) /* LD_ABS needs an skb type; helper calls are not in yet */
 		return;
 	rc = verifier_check_insns(p->insns, p->n, &vopts, NULL, &err);
 	if (rc == 0) {
@@ -401,6 +403,7 @@ int main(int argc, char **argv)
 	static struct bpf_insn kinsns[KDIFF_WRAP + KGEN_MAX_INSNS];
 	static char log[KDIFF_LOG];
 	uint64_t count = 10000, seed = 1, only = UINT64_MAX;
+	unsigned features = 0;
 	int show = 5, verbose = 0, minimize = 0, shown_rej = 0, shown_mis = 0;
 	uint64_t programs = 0, compared = 0, mismatches = 0, rejected = 0, kerr = 0;
 	uint64_t qpass = 0, qfail = 0;
@@ -427,8 +430,10 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "--minimize"))
 			minimize = 1;
+		else if (!strcmp(argv[i], "--helpers"))
+			features |= KGEN_HELPERS;
 		else {
-			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [-v]\n");
+			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [--helpers] [-v]\n");
 			return 2;
 		}
 	}
@@ -439,7 +444,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	env = userbpf_env_new(NULL, &err);
-	if (!env) {
+	if (!env || userbpf_env_register_std_helpers(env, &err) < 0) {
 		printf("kernel-diff: userbpf_env_new: %s\n", err.message);
 		printf("0 passed, 1 failed\n");
 		return 1;
@@ -462,7 +467,7 @@ int main(int argc, char **argv)
 		if (only != UINT64_MAX && i != only)
 			continue;
 		programs++;
-		kgen_program(pseed, &prog);
+		kgen_program(pseed, features, &prog);
 		for (size_t k = 0; k < prog.n; k++) {
 			enum isa_op op = isa_decode(&prog.insns[k]);
 
@@ -565,7 +570,7 @@ int main(int argc, char **argv)
 	}
 	printf("; %.1f s\n", kdiff_now() - t0);
 	printf("kernel-diff: our verifier (privileged, raw memory): %" PRIu64 " accepted, %" PRIu64
-	       " rejected of the %" PRIu64 " programs without LD_ABS the kernel accepted (reported, "
+	       " rejected of the %" PRIu64 " programs without LD_ABS or helper calls the kernel accepted (reported, "
 	       "not failures)\n",
 	       vstats.accepted, vstats.rejected, vstats.accepted + vstats.rejected);
 	/* Which operations the programs used: the generator's coverage of the ISA. */
