@@ -4,10 +4,10 @@
  * (every operation, sdiv/smod, movsx, byte swaps), JMP/JMP32 (every condition, ja and gotol),
  * stack loads and stores of every size (sign-extending too), atomics on the stack, local
  * calls, counted loops, calls of the helper bpf_csum_diff, and (per program) loads and stores
- * through a pointer to input memory or legacy LD_ABS/LD_IND. Operands favour the edge values 0, 1, -1, INT32_MIN/MAX,
- * INT64_MIN/MAX and shift amounts 31/32/63/64. Every program is a function of its seed, ends
- * by folding all registers and its stack into r0, and passes the kernel verifier by
- * construction:
+ * through a pointer to input memory or legacy LD_ABS/LD_IND. Operands favour the edge values
+ * 0, 1, -1, INT32_MIN/MAX, INT64_MIN/MAX and shift amounts 31/32/63/64. Every program is a
+ * function of its seed, ends by folding all registers and its stack into r0, and passes the
+ * kernel verifier by construction:
  *  - every register is written before it is read (a prologue sets r0-r9; after a local call
  *    or legacy load, which clobber r1-r5, they are written again at once);
  *  - only scalars: r10 is only the base of stack accesses (and copied into helper arguments,

@@ -44,7 +44,8 @@
 enum { B_INTERP, B_JIT_CHECKED, B_JIT_TRUSTED, B_COUNT };
 static const char *const backend_names[B_COUNT] = { "interp", "jit-checked", "jit-trusted" };
 
-#define LDX_W(D, S, OFF) { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = D, .src_reg = S, .off = OFF }
+#define LDX_W(D, S, OFF) \
+	{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = D, .src_reg = S, .off = OFF }
 #define MOV_X(D, S) { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = D, .src_reg = S }
 
 /*
@@ -226,9 +227,9 @@ static bool kdiff_in_prologue(const struct kgen_prog *p, size_t i)
 
 /*
  * Shrink a mismatching program for the report: replace instructions (but stack stores) by
- * `ja +0` (offsets stay valid) one at a time, keeping each replacement after which the kernel still accepts the
- * program and back end b still disagrees with it in the same way (`fails`: b returns an error;
- * else a different result). Greedy, until nothing more goes.
+ * `ja +0` (offsets stay valid) one at a time, keeping each replacement after which the kernel
+ * still accepts the program and back end b still disagrees with it in the same way (`fails`:
+ * b returns an error; else a different result). Greedy, until nothing more goes.
  */
 static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, bool fails)
 {
@@ -261,7 +262,8 @@ static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, 
 			if (kdiff_in_prologue(p, i))
 				continue;
 			/* Keep the register set for an LD_IND (negative offsets mean other things). */
-			if (i + 1 < p->n && p->insns[i + 1].code == (BPF_LD | BPF_IND | BPF_SIZE(p->insns[i + 1].code)))
+			if (i + 1 < p->n && BPF_CLASS(p->insns[i + 1].code) == BPF_LD &&
+			    BPF_MODE(p->insns[i + 1].code) == BPF_IND)
 				continue;
 			/* Keep gen.c's `r0 = r0` after a 32-bit cmpxchg (a kernel quirk). */
 			if (p->insns[i].code == (BPF_ALU64 | BPF_MOV | BPF_X) &&
@@ -433,7 +435,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--helpers"))
 			features |= KGEN_HELPERS;
 		else {
-			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [--helpers] [-v]\n");
+			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] "
+					"[--minimize] [--helpers] [-v]\n");
 			return 2;
 		}
 	}
@@ -570,8 +573,8 @@ int main(int argc, char **argv)
 	}
 	printf("; %.1f s\n", kdiff_now() - t0);
 	printf("kernel-diff: our verifier (privileged, raw memory): %" PRIu64 " accepted, %" PRIu64
-	       " rejected of the %" PRIu64 " programs without LD_ABS or helper calls the kernel accepted (reported, "
-	       "not failures)\n",
+	       " rejected of the %" PRIu64 " programs without LD_ABS or helper calls the kernel "
+	       "accepted (reported, not failures)\n",
 	       vstats.accepted, vstats.rejected, vstats.accepted + vstats.rejected);
 	/* Which operations the programs used: the generator's coverage of the ISA. */
 	for (int op = 0; op < OP__COUNT; op++)
