@@ -27,6 +27,8 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 	/* Frames left below the entry frame (fewer when entered from a callback helper). */
 	int max_depth = VM_MAX_FRAMES - (int)((run->stack_top - run->stack_low) / VM_STACK_SIZE);
 	uint32_t tail_calls = 0;
+	/* R10 of the entry frame: frame 0, or a callback's frame below its caller's. */
+	const uint64_t entry_r10 = run->stack_low + VM_STACK_SIZE;
 	uint64_t reg[11] = {0};
 	const struct vm_slot *pc = code;
 #if INTERP_CHECKED
@@ -41,7 +43,7 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 #endif
 
 	memcpy(&reg[1], args, 5 * sizeof(uint64_t));
-	reg[10] = run->stack_low + VM_STACK_SIZE;
+	reg[10] = entry_r10;
 
 #define DST reg[pc->dst]
 #define SRC reg[pc->src]
@@ -372,7 +374,7 @@ L_CALL_LOCAL:
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
 	/* R10 and the stack bounds follow from the depth alone, never from a register value. */
-	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = entry_r10 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
@@ -390,7 +392,7 @@ L_EXIT:
 	}
 	depth--;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = entry_r10 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
