@@ -631,6 +631,35 @@ static void test_local_calls(void)
 		CHECK(run_mode(p, N(p), NULL, 0, true, NULL, &r) == 0 && r == 5);
 		CHECK(run_mode(q, N(q), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 3);
 	}
+	/*
+	 * A callback (bpf_loop) runs in a frame below its caller's; a local call inside it goes one
+	 * further down, not back to frame 1: the callback's own slot survives the call.
+	 */
+	{
+		struct userbpf_env *std = userbpf_env_new(NULL, &err);
+		const struct bpf_insn p[] = {
+			MOV_X(3, 10), ALU_K(BPF_ADD, 3, -16),
+			I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0),
+			MOV_K(1, 1), MOV_K(4, 0), CALL(BPF_FUNC_loop), LDX(BPF_DW, 0, 10, -16), EXIT(),
+			/* 9: callback(i, ctx) */
+			ST(BPF_DW, 10, -8, 333), MOV_X(6, 2), CALL_LOCAL(4), LDX(BPF_DW, 1, 10, -8),
+			STX(BPF_DW, 6, 1, 0), MOV_K(0, 1), EXIT(),
+			/* 16: sub */
+			ST(BPF_DW, 10, -8, 222), MOV_K(0, 0), EXIT()};
+
+		CHECK(std && userbpf_env_register_std_helpers(std, &err) == 0);
+		for (int trusted = 0; std && trusted < 2; trusted++) {
+			USERBPF_OPTS(userbpf_prog_opts, po, .unsafe_trusted = trusted);
+			USERBPF_OPTS(userbpf_run_opts, ro, .backend = USERBPF_BACKEND_INTERP);
+			struct userbpf_prog *prog = userbpf_prog_load(std, p, sizeof(p), &po, &err);
+			uint64_t r = 0;
+
+			CHECK(prog && userbpf_prog_run(prog, NULL, 0, &ro, &r, &err) == 0);
+			CHECK_EQ_U64(r, 333);
+			userbpf_prog_free(prog);
+		}
+		userbpf_env_free(std);
+	}
 	/* recursion to exactly VM_MAX_FRAMES frames: r1 = depth to go */
 	{
 		const struct bpf_insn p[] = {CALL_LOCAL(1), EXIT(),
