@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		return 2;
 	for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
 		USERBPF_OPTS(userbpf_prog_opts, po, .unsafe_trusted = unchecked);
-		USERBPF_OPTS(userbpf_run_opts, ro, .budget = 1ull << 40);
+		USERBPF_OPTS(userbpf_run_opts, ro, .budget = 1ull << 40, .backend = USERBPF_BACKEND_INTERP);
 		double tn = 1e9, ti = 1e9;
 		uint64_t rn = 0, ri = 0;
 		char path[4096];
