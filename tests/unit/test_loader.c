@@ -337,6 +337,19 @@ static void test_load_run(void)
 		CHECK_EQ_U64(map_u64(obj, ".data"), h);
 	}
 	CHECK_EQ_U64(map_u64(obj, ".bss"), 9);
+	/* The JIT gives the same results on the same maps. */
+	for (size_t len = 1; len <= sizeof(input); len += 59) {
+		USERBPF_OPTS(userbpf_run_opts, jo, .backend = USERBPF_BACKEND_JIT);
+		uint64_t h = raw_hash_ref(input, len, mul);
+		int ret = userbpf_object_prog_run(p, input, len, &jo, &r0, &err);
+
+		if (ret < 0)
+			fprintf(stderr, "jit run: %s\n", err.message);
+		CHECK(ret == 0);
+		CHECK_EQ_U64(r0, h & 0x7fffffff);
+		CHECK_EQ_U64(map_u64(obj, ".data"), h);
+	}
+	CHECK_EQ_U64(map_u64(obj, ".bss"), 9 + 6);
 	/* .rodata is frozen: the host cannot write it any more. */
 	{
 		uint32_t key = 0;
@@ -986,7 +999,8 @@ int main(int argc, char **argv)
 	}
 	test_example_shapes();
 	test_load_run();
-	test_examples_run();
+	test_examples_run(USERBPF_BACKEND_INTERP);
+	test_examples_run(USERBPF_BACKEND_JIT);
 	test_features();
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
 		test_truncation(examples[i]);
