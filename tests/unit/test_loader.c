@@ -567,6 +567,8 @@ static void test_truncation(const char *name)
 	free(img);
 }
 
+static struct userbpf_env *load_env; /* std helpers, for loading mutated objects */
+
 /* Open a mutated copy; it may fail (with a message) or succeed, but never crash. */
 static void open_survives(const uint8_t *img, size_t len)
 {
@@ -575,9 +577,22 @@ static void open_survives(const uint8_t *img, size_t len)
 
 	if (obj) {
 		char text[2048];
+		bool small = true;
 
 		userbpf_object_describe(obj, text, sizeof(text));
 		test_passed++;
+		/* Load what opened (maps small enough to create quickly): fail or succeed cleanly. */
+		for (struct userbpf_object_map *m = userbpf_object_next_map(obj, NULL); m;
+		     m = userbpf_object_next_map(obj, m))
+			if (userbpf_object_map_max_entries(m) > (1u << 16) ||
+			    userbpf_object_map_value_size(m) > (1u << 16) ||
+			    userbpf_object_map_key_size(m) > (1u << 12))
+				small = false;
+		if (small && load_env) {
+			int ret = userbpf_object_load(obj, load_env, &err);
+
+			CHECK(ret == 0 || (err.code == ret && err.message[0]));
+		}
 	} else {
 		CHECK(err.code < 0 && err.message[0]);
 	}
@@ -1002,9 +1017,16 @@ int main(int argc, char **argv)
 	test_examples_run(USERBPF_BACKEND_INTERP);
 	test_examples_run(USERBPF_BACKEND_JIT);
 	test_features();
+	load_env = userbpf_env_new(NULL, NULL);
+	if (load_env && userbpf_env_register_std_helpers(load_env, NULL) < 0) {
+		userbpf_env_free(load_env);
+		load_env = NULL;
+	}
+	CHECK(load_env != NULL);
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
 		test_truncation(examples[i]);
 		test_corruption(examples[i]);
 	}
+	userbpf_env_free(load_env);
 	return test_summary();
 }
