@@ -11,7 +11,7 @@ OPT      ?= -O2
 SAN      ?=
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Isrc \
             -Iinclude -fvisibility=hidden -fno-strict-aliasing $(SAN) $(EXTRA_CFLAGS)
-LDLIBS   := -lelf -lz -lpcap -lcapstone -lpthread -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -lcapstone -lpthread -lm
 LDFLAGS  := $(SAN)
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
@@ -49,7 +49,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libuserbpf.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libuserbpf.a $(LDLIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libuserbpf.a $(HDRS)
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libuserbpf.a $(HDRS) $(wildcard tests/kernel/*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libuserbpf.a $(LDLIBS)
 

@@ -11,6 +11,11 @@
 
 #include "vm.h"
 
+/* The kernel's MAX_TAIL_CALL_CNT. */
+#define VM_MAX_TAIL_CALLS 33
+
+bool maps_prog_has(const struct userbpf_prog *prog, uint64_t map_ptr);
+
 /*
  * One instruction slot: the opcode replaced by its enum isa_op id and the registers in whole
  * bytes (12 bytes rather than 8: unpacking the register nibbles cost more than the larger
@@ -24,6 +29,9 @@ struct vm_slot {
 	int16_t off;
 	int32_t imm;
 };
+
+/* dst of an lddw's second slot: marks it as no instruction start (callback targets). */
+#define VM_SLOT_LDDW_TAIL 0xff
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -179,6 +187,30 @@ static int interp_call_helper(const struct userbpf_env *env, struct userbpf_call
 	return 0;
 }
 
+/*
+ * bpf_tail_call(ctx, prog_array, index): the code to continue in, or NULL when the call fails
+ * and the program goes on with the next instruction (as in the kernel): index out of range,
+ * an empty slot, the 33-call limit reached, or a target this run may not execute (an
+ * unverified, untrusted program in an unchecked run). The map is read now, so updates to the
+ * prog_array take effect on the next call. The caller's frame is reused: no frame is pushed.
+ */
+static const struct vm_slot *interp_tail_call(struct userbpf_call *run, const uint64_t *reg,
+					      uint32_t *count)
+{
+	struct userbpf_map *map = (struct userbpf_map *)(uintptr_t)reg[2];
+	struct userbpf_prog *target;
+
+	if (*count >= VM_MAX_TAIL_CALLS || !maps_prog_has(run->prog, reg[2]) ||
+	    userbpf_map_type(map) != BPF_MAP_TYPE_PROG_ARRAY)
+		return NULL;
+	target = userbpf_map_lookup_prog(map, &(uint32_t){(uint32_t)reg[3]});
+	if (!target || !target->interp || (!run->checked && !target->verified && !target->trusted))
+		return NULL;
+	(*count)++;
+	run->prog = target;
+	return target->interp;
+}
+
 int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err)
 {
 	struct vm_slot *code = calloc(prog->n, sizeof(*code));
@@ -195,10 +227,23 @@ int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err)
 		code[pc].off = in->off;
 		code[pc].imm = in->imm;
 		if (op == OP_LDDW) {
-			/* The tail slot keeps only the upper half; it is never dispatched. */
+			/*
+			 * The tail slot keeps only the upper half; it is never dispatched. Map and
+			 * function references are resolved here, once (vm_ld_imm64).
+			 */
+			uint64_t v;
+			int ret = vm_ld_imm64(prog, pc, &v, err);
+
+			if (ret < 0) {
+				free(code);
+				return ret;
+			}
+			code[pc].src = 0;
+			code[pc].imm = (int32_t)(uint32_t)v;
 			pc++;
 			code[pc].op = (uint8_t)OP_LDDW;
-			code[pc].imm = prog->insns[pc].imm;
+			code[pc].dst = VM_SLOT_LDDW_TAIL;
+			code[pc].imm = (int32_t)(uint32_t)(v >> 32);
 		}
 	}
 	prog->interp = code;
@@ -224,10 +269,45 @@ void vm_interp_free(struct userbpf_prog *prog)
 #undef INTERP_CHECKED
 #undef INTERP_NAME
 
+/*
+ * The call_sub hook (vm.h): run the subprogram at instruction fn of the current program in a
+ * new frame below the current one, as a bpf-to-bpf call would, and come back. Counts as a call
+ * against the budget and the frame limit.
+ */
+int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
+		       uint64_t *r0)
+{
+	struct userbpf_prog *prog = run->prog;
+	const struct vm_slot *code = prog->interp;
+	uint64_t saved_low = run->stack_low;
+	int ret;
+
+	if (fn >= prog->n || code[fn].dst == VM_SLOT_LDDW_TAIL)
+		return vm_unsupported(run, -1, "callback that is not a subprogram of this program");
+	if (saved_low - VM_STACK_SIZE < (uint64_t)(uintptr_t)run->stack)
+		return vm_call_depth(run, -1);
+	if (run->checked) {
+		if (run->budget == 0)
+			return vm_budget_exhausted(run, -1);
+		run->budget--;
+	}
+	run->stack_low = saved_low - VM_STACK_SIZE;
+	if (run->checked)
+		ret = interp_checked(code + fn, prog->env, run, args, r0);
+	else
+		ret = interp_unchecked(code + fn, prog->env, run, args, r0);
+	run->stack_low = saved_low;
+	run->prog = prog;
+	return ret;
+}
+
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0)
 {
+	uint64_t args[5] = {r1, r2, 0, 0, 0};
+
+	run->call_sub = vm_interp_call_sub;
 	if (run->checked)
-		return interp_checked(prog->interp, prog->env, run, r1, r2, r0);
-	return interp_unchecked(prog->interp, prog->env, run, r1, r2, r0);
+		return interp_checked(prog->interp, prog->env, run, args, r0);
+	return interp_unchecked(prog->interp, prog->env, run, args, r0);
 }

@@ -12,7 +12,7 @@
  */
 
 static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env,
-		       struct userbpf_call *run, uint64_t r1, uint64_t r2, uint64_t *r0)
+		       struct userbpf_call *run, const uint64_t args[5], uint64_t *r0)
 {
 	static const void *const labels[OP__COUNT] = {
 #define INSN(NAME, CODE, SRC, OFF, IMM, FMT, MN, SEM) [OP_##NAME] = &&L_##NAME,
@@ -24,6 +24,9 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 		uint64_t saved[4]; /* R6-R9 of the caller */
 	} frames[VM_MAX_FRAMES];
 	int depth = 0;
+	/* Frames left below the entry frame (fewer when entered from a callback helper). */
+	int max_depth = VM_MAX_FRAMES - (int)((run->stack_top - run->stack_low) / VM_STACK_SIZE);
+	uint32_t tail_calls = 0;
 	uint64_t reg[11] = {0};
 	const struct vm_slot *pc = code;
 #if INTERP_CHECKED
@@ -37,9 +40,8 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 	bool fault_write;
 #endif
 
-	reg[1] = r1;
-	reg[2] = r2;
-	reg[10] = run->stack_top;
+	memcpy(&reg[1], args, 5 * sizeof(uint64_t));
+	reg[10] = run->stack_low + VM_STACK_SIZE;
 
 #define DST reg[pc->dst]
 #define SRC reg[pc->src]
@@ -331,7 +333,25 @@ L_JSLE32_X: COND((int32_t)(uint32_t)DST <= (int32_t)(uint32_t)SRC);
 
 	/* ---- calls and exit ---- */
 L_CALL: {
-	int ret = interp_call_helper(env, run, PC, (uint32_t)pc->imm, reg);
+	int ret;
+	if (UNLIKELY(pc->imm == BPF_FUNC_tail_call) && depth == 0) {
+		const struct vm_slot *t = interp_tail_call(run, reg, &tail_calls);
+		if (t) {
+			CHARGE();
+			code = t;
+			pc = t;
+			env = run->prog->env;
+			DISPATCH();
+		}
+		NEXT(); /* a failed tail call goes on with the next instruction */
+	}
+#if INTERP_CHECKED
+	run->budget = budget; /* helpers that run callbacks spend from the same budget */
+#endif
+	ret = interp_call_helper(env, run, PC, (uint32_t)pc->imm, reg);
+#if INTERP_CHECKED
+	budget = run->budget;
+#endif
 	if (UNLIKELY(ret))
 		return ret;
 	NEXT();
@@ -345,13 +365,14 @@ L_CALLX: {
 L_CALL_KFUNC:
 	return vm_unsupported(run, PC, "kfunc call");
 L_CALL_LOCAL:
-	if (UNLIKELY(depth + 1 >= VM_MAX_FRAMES))
+	if (UNLIKELY(depth >= max_depth))
 		return vm_call_depth(run, PC);
 	CHARGE();
 	frames[depth].ret = pc + 1;
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
-	reg[10] -= VM_STACK_SIZE;
+	/* R10 and the stack bounds follow from the depth alone, never from a register value. */
+	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
@@ -362,11 +383,14 @@ L_CALL_LOCAL:
 L_EXIT:
 	if (LIKELY(depth == 0)) {
 		*r0 = reg[0];
+#if INTERP_CHECKED
+		run->budget = budget;
+#endif
 		return 0;
 	}
 	depth--;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	reg[10] += VM_STACK_SIZE;
+	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "../jit/jit.h"
 
 /* Every `call imm` must name a helper the environment has, as the kernel checks at load. */
 static int check_helpers(const struct userbpf_env *env, const struct bpf_insn *insns, uint32_t n,
@@ -23,6 +24,96 @@ static int check_helpers(const struct userbpf_env *env, const struct bpf_insn *i
 			return err_set(err, -ENOENT, "vm", (int)pc,
 				       "unknown func unknown#%u: no helper with this id is registered",
 				       id);
+	}
+	return 0;
+}
+
+int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
+		struct userbpf_error *err)
+{
+	const struct bpf_insn *in = &prog->insns[pc];
+	uint32_t idx = (uint32_t)in[0].imm, off = (uint32_t)in[1].imm;
+	uint64_t target;
+	size_t size;
+	uint8_t *area;
+
+	switch (in->src_reg) {
+	case 0:
+		*value = (uint64_t)(uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32;
+		return 0;
+	case BPF_PSEUDO_MAP_FD:
+	case BPF_PSEUDO_MAP_IDX:
+	case BPF_PSEUDO_MAP_VALUE:
+	case BPF_PSEUDO_MAP_IDX_VALUE:
+		if (idx >= prog->nmaps)
+			return err_set(err, -EINVAL, "vm", (int)pc,
+				       "lddw refers to map %u, but the program was given %u maps", idx,
+				       prog->nmaps);
+		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_IDX) {
+			*value = (uint64_t)(uintptr_t)prog->maps[idx];
+			return 0;
+		}
+		area = userbpf_map_value_area(prog->maps[idx], &size);
+		if (!area)
+			return err_set(err, -EINVAL, "vm", (int)pc,
+				       "map '%s' (map %u) has no direct value access",
+				       userbpf_map_name(prog->maps[idx]), idx);
+		if (off >= size)
+			return err_set(err, -EINVAL, "vm", (int)pc,
+				       "invalid access to map value pointer, value_size=%zu off=%u", size,
+				       off);
+		*value = (uint64_t)(uintptr_t)(area + off);
+		return 0;
+	case BPF_PSEUDO_FUNC:
+		target = (uint64_t)pc + 1 + (uint64_t)(int64_t)in[0].imm;
+		if ((int64_t)target < 0 || target >= prog->n)
+			return err_set(err, -EINVAL, "vm", (int)pc,
+				       "lddw of a function: target %lld is outside the program",
+				       (long long)(int64_t)target);
+		*value = target;
+		return 0;
+	default:
+		return err_set(err, -ENOTSUP, "vm", (int)pc,
+			       "lddw src_reg %d (a BTF object) is not supported", in->src_reg);
+	}
+}
+
+/* Take the program's maps (one reference each) and check every lddw resolves. */
+static int bind_maps(struct userbpf_prog *prog, const struct userbpf_prog_opts *opts,
+		     struct userbpf_error *err)
+{
+	struct userbpf_map *const *maps = NULL;
+	size_t nmaps = 0;
+	uint64_t v;
+
+	if (opts && opts->sz >= offsetof(struct userbpf_prog_opts, nmaps) + sizeof(size_t)) {
+		maps = opts->maps;
+		nmaps = opts->nmaps;
+	}
+	if (nmaps && !maps)
+		return err_set(err, -EINVAL, "vm", -1, "program options: %zu maps at NULL", nmaps);
+	if (nmaps > 65536)
+		return err_set(err, -E2BIG, "vm", -1, "program options: %zu maps (limit 65536)",
+			       nmaps);
+	if (nmaps) {
+		prog->maps = calloc(nmaps, sizeof(*prog->maps));
+		if (!prog->maps)
+			return err_set(err, -ENOMEM, "vm", -1, "out of memory");
+		for (size_t i = 0; i < nmaps; i++) {
+			if (!maps[i])
+				return err_set(err, -EINVAL, "vm", -1, "program options: map %zu is NULL",
+					       i);
+			prog->maps[prog->nmaps++] = userbpf_map_ref(maps[i]);
+		}
+	}
+	for (uint32_t pc = 0; pc < prog->n; pc++) {
+		if (isa_decode(&prog->insns[pc]) != OP_LDDW)
+			continue;
+		int ret = vm_ld_imm64(prog, pc, &v, err);
+
+		if (ret < 0)
+			return ret;
+		pc++;
 	}
 	return 0;
 }
@@ -67,7 +158,7 @@ struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env, const void *insn
 	/* Fields past sz are absent in an older caller's struct: they keep their defaults. */
 	if (opts && opts->sz >= offsetof(struct userbpf_prog_opts, unsafe_trusted) + sizeof(bool))
 		prog->trusted = opts->unsafe_trusted;
-	if (vm_interp_prepare(prog, err) < 0) {
+	if (bind_maps(prog, opts, err) < 0 || vm_interp_prepare(prog, err) < 0) {
 		userbpf_prog_free(prog);
 		return NULL;
 	}
@@ -79,6 +170,10 @@ void userbpf_prog_free(struct userbpf_prog *prog)
 	if (!prog)
 		return;
 	vm_interp_free(prog);
+	jit_free(prog);
+	for (uint32_t i = 0; i < prog->nmaps; i++)
+		userbpf_map_free(prog->maps[i]);
+	free(prog->maps);
 	free(prog->insns);
 	free(prog);
 }

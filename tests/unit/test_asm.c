@@ -614,6 +614,45 @@ static void test_programs(void)
 	}
 	asm_prog_free(&p);
 
+	/* .map declarations */
+	CHECK(asm_assemble("  .map counts array key=4 value=8 entries=1 flags=rdonly_prog "
+			   "init=0x0102 freeze // constant\n"
+			   ".map events ringbuf key=0 value=0 entries=4096\n"
+			   ".map flows lru_hash key=0x10 value=8 entries=1024 flags=no_prealloc|wronly_prog\n"
+			   "r1 = map[counts]\nr2 = map_value[counts]+7\nr3 = map[flows]\nexit\n",
+			   &p, &err) == 0);
+	CHECK(p.ndecls == 3 && p.nmaps == 3);
+	if (p.ndecls == 3) {
+		const struct asm_mapdecl *d = p.decls;
+
+		CHECK_STR(d[0].name, "counts");
+		CHECK(d[0].type == BPF_MAP_TYPE_ARRAY && d[0].key_size == 4 && d[0].value_size == 8 &&
+		      d[0].max_entries == 1 && d[0].flags == BPF_F_RDONLY_PROG && d[0].freeze &&
+		      d[0].line == 1);
+		CHECK(d[0].init && d[0].init_len == 2 && d[0].init[0] == 1 && d[0].init[1] == 2 &&
+		      d[0].init[2] == 0 && d[0].init[7] == 0);
+		CHECK_STR(d[1].name, "events");
+		CHECK(d[1].type == BPF_MAP_TYPE_RINGBUF && d[1].key_size == 0 && d[1].value_size == 0 &&
+		      d[1].max_entries == 4096 && !d[1].init && !d[1].freeze && d[1].flags == 0);
+		CHECK(d[2].type == BPF_MAP_TYPE_LRU_HASH && d[2].key_size == 16 &&
+		      d[2].flags == (BPF_F_NO_PREALLOC | BPF_F_WRONLY_PROG) && d[2].line == 3);
+	}
+	asm_prog_free(&p);
+	/* without any .map line, references stay free for the host to resolve */
+	CHECK(asm_assemble("r1 = map[anything]\nexit\n", &p, &err) == 0 && p.ndecls == 0);
+	asm_prog_free(&p);
+	/* every bpftool type name maps to its UAPI number and back */
+	CHECK(asm_map_type("percpu_array", 12) == BPF_MAP_TYPE_PERCPU_ARRAY);
+	CHECK(asm_map_type("lpm_trie", 8) == BPF_MAP_TYPE_LPM_TRIE);
+	CHECK(asm_map_type("prog_array", 10) == BPF_MAP_TYPE_PROG_ARRAY);
+	CHECK(asm_map_type("arra", 4) == -1);
+	for (uint32_t t = BPF_MAP_TYPE_HASH; t <= BPF_MAP_TYPE_USER_RINGBUF; t++) {
+		const char *n = asm_map_type_name(t);
+
+		CHECK(n && asm_map_type(n, strlen(n)) == (int)t);
+	}
+	CHECK(asm_map_type_name(BPF_MAP_TYPE_UNSPEC) == NULL);
+
 	/* helper names: from the UAPI table, and a host callback */
 	CHECK_STR(asm_helper_name(1), "bpf_map_lookup_elem");
 	CHECK(asm_helper_id("bpf_ktime_get_ns", 16) == 5);
@@ -655,7 +694,29 @@ static const struct {
 	{"a:\nr0 = 0\n  a: exit", 3, 3, "duplicate label 'a'"},
 	{"goto +5\nexit", 1, 1, "jump out of range"},
 	{"r0 = 0\ngoto end\nend:", 2, 6, "past the last instruction"},
-	{".map counts array key=4 value=8 entries=1\nexit", 1, 1, "unknown directive '.map'"},
+	{".mapx counts array key=4 value=8 entries=1\nexit", 1, 1, "unknown directive '.mapx'"},
+	{".map\nexit", 1, 5, "expected a map name"},
+	{".map m\nexit", 1, 7, "expected a map type"},
+	{".map m arrayy key=4 value=8 entries=1\nexit", 1, 8, "unknown map type 'arrayy'"},
+	{".map m array key=4 value=8\nexit", 1, 1, "needs key=, value= and entries="},
+	{".map m array key=4 key=4 value=8 entries=1\nexit", 1, 20, "'key' given twice"},
+	{".map m array key=-1 value=8 entries=1\nexit", 1, 18, "out of range"},
+	{".map m array key=4 value=8 entries=0x100000000\nexit", 1, 36, "out of range"},
+	{".map m array key=4 value=8 entries=1 size=3\nexit", 1, 38, "unknown .map attribute"},
+	{".map m array key=4 value=8 entries=1 flags=rdonly\nexit", 1, 44, "unknown map flag"},
+	{".map m array key=4 value=8 entries=1 flags=rdonly_prog|wronly_prog\nexit", 1, 1,
+	 "exclude each other"},
+	{".map m array key=4 value=2 entries=1 init=010203\nexit", 1, 1, "init has 3 bytes"},
+	{".map m array key=4 value=2 entries=1 init=012\nexit", 1, 43, "even number of hex"},
+	{".map m array key=4 value=2 entries=1 init=01 02\nexit", 1, 46, "expected key="},
+	{".map m array key=4 value=2 entries=1 freeze freeze\nexit", 1, 45, "freeze given twice"},
+	{".map m array key 4 value=2 entries=1\nexit", 1, 18, "expected '='"},
+	{".map m array key=4 value=8 entries=1\n.map m hash key=4 value=8 entries=1\nexit", 2, 6,
+	 "duplicate map 'm' (first declared on line 1)"},
+	{".map m array key=4 value=8 entries=1\nr0 = 0\nr1 = map[n]\nexit", 3, 1,
+	 "map 'n' is not declared"},
+	{".map m array key=4 value=8 entries=1\nr1 = map_value[m]+8\nexit", 2, 1,
+	 "past the value size 8"},
 	{"r1 = *(u32 *)(r1 +16\nexit", 1, 21, "expected ')'"},
 	{"if r1 > 10 goto\nexit", 1, 16, "expected a jump target"},
 	{"if r1 >> 10 goto +0\nexit", 1, 8, "expected a number, found '>'"},
@@ -975,6 +1036,73 @@ static void test_llvm(void)
 	CHECK(match == lines && errors_seen == 0);
 }
 
+/* ---- userbpf_prog_load_text with .map declarations ---- */
+static void test_load_text_maps(void)
+{
+	struct userbpf_error err;
+	struct userbpf_env *env = userbpf_env_new(NULL, &err);
+	struct userbpf_prog *prog;
+	uint64_t r0 = 0;
+	uint8_t mem[8] = {0};
+	USERBPF_OPTS(userbpf_run_opts, ro, .backend = USERBPF_BACKEND_INTERP, .checked = true);
+
+	CHECK(env != NULL);
+	if (!env)
+		return;
+	/* init= is the value of key 0; map_value[NAME]+OFF reads it */
+	prog = userbpf_prog_load_text(env,
+				      ".map consts array key=4 value=16 entries=1 flags=rdonly_prog "
+				      "init=2a000000000000000700000000000000 freeze\n"
+				      ".map other hash key=4 value=8 entries=4\n"
+				      "r1 = map_value[consts]+8\n"
+				      "r0 = *(u64 *)(r1 +0)\n"
+				      "r2 = map_value[consts]+0\n"
+				      "r2 = *(u64 *)(r2 +0)\n"
+				      "r0 *= r2\n"
+				      "exit\n",
+				      NULL, &err);
+	if (!prog)
+		fprintf(stderr, "load_text: %s\n", err.message);
+	CHECK(prog != NULL);
+	if (prog) {
+		const struct userbpf_insn *in = userbpf_prog_insns(prog);
+
+		CHECK((in[0].regs >> 4) == BPF_PSEUDO_MAP_IDX_VALUE && in[0].imm == 0 &&
+		      in[1].imm == 8);
+		CHECK(userbpf_prog_run(prog, mem, sizeof(mem), &ro, &r0, &err) == 0 && r0 == 42 * 7);
+		userbpf_prog_free(prog);
+	}
+	/* the second declaration is index 1 */
+	prog = userbpf_prog_load_text(env,
+				      ".map a array key=4 value=8 entries=1\n"
+				      ".map b array key=4 value=8 entries=1\n"
+				      "r1 = map[b]\nr1 = map[a]\nr0 = 0\nexit\n",
+				      NULL, &err);
+	CHECK(prog != NULL);
+	if (prog) {
+		const struct userbpf_insn *in = userbpf_prog_insns(prog);
+
+		CHECK((in[0].regs >> 4) == BPF_PSEUDO_MAP_IDX && in[0].imm == 1);
+		CHECK((in[2].regs >> 4) == BPF_PSEUDO_MAP_IDX && in[2].imm == 0);
+		userbpf_prog_free(prog);
+	}
+	/* a map the maps module refuses: the error names the .map line */
+	CHECK(userbpf_prog_load_text(env, "r0 = 0\n.map r ringbuf key=4 value=8 entries=3\nexit\n",
+				     NULL, &err) == NULL &&
+	      err.line == 2 && strstr(err.message, ".map r:"));
+	/* init on a map that cannot take it */
+	CHECK(userbpf_prog_load_text(env, ".map p prog_array key=4 value=4 entries=2 init=07\n"
+					  "r0 = 0\nexit\n",
+				     NULL, &err) == NULL &&
+	      err.line == 1 && strstr(err.message, ".map p:"));
+	if (err.line != 1)
+		fprintf(stderr, "prog_array init: %s\n", err.message);
+	/* references without any declaration still need the host */
+	CHECK(userbpf_prog_load_text(env, "r1 = map[x]\nr0 = 0\nexit\n", NULL, &err) == NULL &&
+	      err.code == -ENOTSUP);
+	userbpf_env_free(env);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -987,5 +1115,6 @@ int main(int argc, char **argv)
 	test_conformance();
 	test_random();
 	test_llvm();
+	test_load_text_maps();
 	return test_summary();
 }

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c - the table of helper prototypes (kernel ids, names, argument and return kinds),
+ * registering the implemented ones in an environment, and the run-time argument checks every
+ * implementation uses.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "maps/maps.h"
+#include "vm/vm.h"
+
+#define A(x) HELPER_ARG_##x
+#define P(ID, NAME, RET, FN, FLAGS, ...)                                                        \
+	{ .id = BPF_FUNC_##ID, .name = NAME, .ret = HELPER_RET_##RET, .args = {__VA_ARGS__},    \
+	  .flags = FLAGS, .fn = FN }
+
+/* Sorted by id. */
+static const struct helper_proto protos[] = {
+	P(map_lookup_elem, "map_lookup_elem", PTR_TO_MAP_VALUE_OR_NULL, helper_map_lookup_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY)),
+	P(map_update_elem, "map_update_elem", INTEGER, helper_map_update_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(PTR_TO_MAP_VALUE), A(ANYTHING)),
+	P(map_delete_elem, "map_delete_elem", INTEGER, helper_map_delete_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY)),
+	P(probe_read, "probe_read", INTEGER, helper_probe_read, HELPER_F_GPL,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(ktime_get_ns, "ktime_get_ns", INTEGER, helper_ktime_get_ns, 0, 0),
+	P(trace_printk, "trace_printk", INTEGER, helper_trace_printk, HELPER_F_GPL,
+	  A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING)),
+	P(get_prandom_u32, "get_prandom_u32", INTEGER, helper_get_prandom_u32, 0, 0),
+	P(get_smp_processor_id, "get_smp_processor_id", INTEGER, helper_get_smp_processor_id, 0, 0),
+	P(skb_store_bytes, "skb_store_bytes", INTEGER, NULL, HELPER_F_PKT_CHANGED,
+	  A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING)),
+	P(l3_csum_replace, "l3_csum_replace", INTEGER, NULL, HELPER_F_PKT_CHANGED,
+	  A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING), A(ANYTHING), A(ANYTHING)),
+	P(l4_csum_replace, "l4_csum_replace", INTEGER, NULL, HELPER_F_PKT_CHANGED,
+	  A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING), A(ANYTHING), A(ANYTHING)),
+	P(tail_call, "tail_call", VOID, helper_tail_call, 0,
+	  A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING)),
+	P(get_current_pid_tgid, "get_current_pid_tgid", INTEGER, helper_get_current_pid_tgid, 0, 0),
+	P(get_current_uid_gid, "get_current_uid_gid", INTEGER, helper_get_current_uid_gid, 0, 0),
+	P(get_current_comm, "get_current_comm", INTEGER, helper_get_current_comm, 0,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)),
+	P(perf_event_output, "perf_event_output", INTEGER, helper_perf_event_output, 0,
+	  A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO)),
+	P(skb_load_bytes, "skb_load_bytes", INTEGER, NULL, 0,
+	  A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)),
+	P(csum_diff, "csum_diff", INTEGER, helper_csum_diff, 0,
+	  A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_MEM_OR_NULL),
+	  A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(get_numa_node_id, "get_numa_node_id", INTEGER, helper_get_numa_node_id, 0, 0),
+	P(xdp_adjust_head, "xdp_adjust_head", INTEGER, NULL, HELPER_F_PKT_CHANGED,
+	  A(PTR_TO_CTX), A(ANYTHING)),
+	P(probe_read_str, "probe_read_str", INTEGER, helper_probe_read_str, HELPER_F_GPL,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(xdp_adjust_tail, "xdp_adjust_tail", INTEGER, NULL, HELPER_F_PKT_CHANGED,
+	  A(PTR_TO_CTX), A(ANYTHING)),
+	P(map_push_elem, "map_push_elem", INTEGER, helper_map_push_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING)),
+	P(map_pop_elem, "map_pop_elem", INTEGER, helper_map_pop_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_UNINIT_MAP_VALUE)),
+	P(map_peek_elem, "map_peek_elem", INTEGER, helper_map_peek_elem, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_UNINIT_MAP_VALUE)),
+	P(spin_lock, "spin_lock", VOID, helper_spin_lock, 0, A(PTR_TO_SPIN_LOCK)),
+	P(spin_unlock, "spin_unlock", VOID, helper_spin_unlock, 0, A(PTR_TO_SPIN_LOCK)),
+	P(strtol, "strtol", INTEGER, helper_strtol, 0,
+	  A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(PTR_TO_LONG)),
+	P(strtoul, "strtoul", INTEGER, helper_strtoul, 0,
+	  A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(PTR_TO_LONG)),
+	P(probe_read_user, "probe_read_user", INTEGER, helper_probe_read, 0,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(probe_read_kernel, "probe_read_kernel", INTEGER, helper_probe_read, HELPER_F_GPL,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(probe_read_user_str, "probe_read_user_str", INTEGER, helper_probe_read_str, 0,
+	  A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(probe_read_kernel_str, "probe_read_kernel_str", INTEGER, helper_probe_read_str,
+	  HELPER_F_GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(ktime_get_boot_ns, "ktime_get_boot_ns", INTEGER, helper_ktime_get_boot_ns, 0, 0),
+	P(ringbuf_output, "ringbuf_output", INTEGER, helper_ringbuf_output, 0,
+	  A(CONST_MAP_PTR), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING)),
+	P(ringbuf_reserve, "ringbuf_reserve", PTR_TO_ALLOC_MEM_OR_NULL, helper_ringbuf_reserve, 0,
+	  A(CONST_MAP_PTR), A(CONST_ALLOC_SIZE_OR_ZERO), A(ANYTHING)),
+	P(ringbuf_submit, "ringbuf_submit", VOID, helper_ringbuf_submit, 0,
+	  A(PTR_TO_ALLOC_MEM), A(ANYTHING)),
+	P(ringbuf_discard, "ringbuf_discard", VOID, helper_ringbuf_discard, 0,
+	  A(PTR_TO_ALLOC_MEM), A(ANYTHING)),
+	P(ringbuf_query, "ringbuf_query", INTEGER, helper_ringbuf_query, 0,
+	  A(CONST_MAP_PTR), A(ANYTHING)),
+	P(ktime_get_coarse_ns, "ktime_get_coarse_ns", INTEGER, helper_ktime_get_coarse_ns, 0, 0),
+	P(for_each_map_elem, "for_each_map_elem", INTEGER, helper_for_each_map_elem,
+	  HELPER_F_CALLBACK, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL),
+	  A(ANYTHING)),
+	P(snprintf, "snprintf", INTEGER, helper_snprintf, 0,
+	  A(PTR_TO_UNINIT_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_CONST_STR),
+	  A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO)),
+	P(trace_vprintk, "trace_vprintk", INTEGER, helper_trace_vprintk, HELPER_F_GPL,
+	  A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO)),
+	P(loop, "loop", INTEGER, helper_loop, HELPER_F_CALLBACK,
+	  A(ANYTHING), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING)),
+	P(strncmp, "strncmp", INTEGER, helper_strncmp, 0,
+	  A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR)),
+	P(ktime_get_tai_ns, "ktime_get_tai_ns", INTEGER, helper_ktime_get_tai_ns, 0, 0),
+};
+
+const struct helper_proto *helper_proto(uint32_t id)
+{
+	/* Binary search: the table is sorted by id (test_helpers checks it). */
+	size_t lo = 0, hi = ARRAY_SIZE(protos);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (protos[mid].id == id)
+			return &protos[mid];
+		if (protos[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct helper_proto *helper_protos(uint32_t *count)
+{
+	if (count)
+		*count = (uint32_t)ARRAY_SIZE(protos);
+	return protos;
+}
+
+int userbpf_env_register_std_helpers(struct userbpf_env *env, struct userbpf_error *err)
+{
+	if (!env)
+		return err_set(err, -EINVAL, "helpers", -1, "register std helpers: env is NULL");
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
+		char name[VM_HELPER_NAME_MAX];
+		int ret;
+
+		if (!protos[i].fn)
+			continue;
+		/* The kernel's func names carry the bpf_ prefix (bpf_map_lookup_elem). */
+		snprintf(name, sizeof(name), "bpf_%s", protos[i].name);
+		ret = userbpf_env_register_helper(env, protos[i].id, name, protos[i].fn, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void userbpf_env_set_log(struct userbpf_env *env, userbpf_log_fn fn, void *ctx)
+{
+	if (!env)
+		return;
+	env->log_fn = fn;
+	env->log_ctx = ctx;
+}
+
+/* ---- run-time checks ---- */
+
+uint64_t helper_abort(struct userbpf_call *call, int code, const char *fmt, ...)
+{
+	char msg[USERBPF_ERRMSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	userbpf_call_abort(call, code, msg);
+	return 0;
+}
+
+struct userbpf_map *helper_map(struct userbpf_call *call, uint64_t r, const char *helper)
+{
+	if (!maps_prog_has(call->prog, r)) {
+		helper_abort(call, -EFAULT, "%s: 0x%llx is not a map of this program", helper,
+			     (unsigned long long)r);
+		return NULL;
+	}
+	return (struct userbpf_map *)(uintptr_t)r;
+}
+
+bool helper_mem(struct userbpf_call *call, uint64_t ptr, uint64_t len, bool write,
+		const char *helper, const char *what)
+{
+	if (len == 0 || userbpf_call_mem_ok(call, ptr, len, write))
+		return true;
+	helper_abort(call, -EFAULT, "%s: %s [0x%llx, +%llu) is not %s memory of the program",
+		     helper, what, (unsigned long long)ptr, (unsigned long long)len,
+		     write ? "writable" : "readable");
+	return false;
+}
+
+long helper_str(struct userbpf_call *call, uint64_t ptr, uint64_t max, const char *helper)
+{
+	for (uint64_t n = 0; n < max; n++) {
+		if (!userbpf_call_mem_ok(call, ptr + n, 1, false)) {
+			helper_abort(call, -EFAULT, "%s: string at 0x%llx runs out of the program's "
+				     "memory", helper, (unsigned long long)ptr);
+			return -1;
+		}
+		if (*(const char *)(uintptr_t)(ptr + n) == 0)
+			return (long)n;
+	}
+	return -1;
+}
