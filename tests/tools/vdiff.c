@@ -20,6 +20,8 @@
  *     int verifier_check_insns(const void *insns, size_t n, const struct verifier_opts *,
  *                              struct verifier_log *log, struct userbpf_error *err);
  *
+ * (or, when verifier.h also defines VERIFIER_OPTS_USERBPF_MAPS, `struct userbpf_map *const
+ * *maps` made with userbpf_map_create, as userbpf_prog_opts.maps),
  * with ld_imm64 src BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE, imm = index in maps[]
  * (the kernel's fd_array convention); 0 = accepted, -EACCES / -EINVAL / -E2BIG = rejected.
  * Programs that fail isa_validate() count as rejected by us without calling the verifier.
@@ -229,10 +231,25 @@ static void vdiff_listing(const struct vgen_prog *p)
 /* 1 accepted, 0 rejected (msg says why), -1 internal error (msg). */
 static int vdiff_ours(const struct vgen_prog *p, char *msg, size_t len)
 {
+#ifdef VERIFIER_OPTS_USERBPF_MAPS
+	/* the verifier takes the library's map objects (as userbpf_prog_opts.maps) */
+	static struct userbpf_map *maps[VM_COUNT];
+
+	for (int i = 0; i < VM_COUNT; i++) {
+		USERBPF_OPTS(userbpf_map_opts, mo, .map_flags = vgen_maps[i].flags,
+			     .name = vgen_maps[i].name);
+
+		if (!maps[i])
+			maps[i] = userbpf_map_create(vgen_maps[i].type, vgen_maps[i].key_size,
+						     vgen_maps[i].value_size, vgen_maps[i].max_entries,
+						     &mo, NULL);
+		if (!maps[i]) {
+			snprintf(msg, len, "userbpf_map_create %s failed", vgen_maps[i].name);
+			return -1;
+		}
+	}
+#else
 	struct verifier_map maps[VM_COUNT];
-	struct verifier_opts o;
-	struct userbpf_error err;
-	int rc;
 
 	for (int i = 0; i < VM_COUNT; i++) {
 		memset(&maps[i], 0, sizeof(maps[i]));
@@ -242,6 +259,11 @@ static int vdiff_ours(const struct vgen_prog *p, char *msg, size_t len)
 		maps[i].max_entries = vgen_maps[i].max_entries;
 		maps[i].flags = vgen_maps[i].flags;
 	}
+#endif
+	struct verifier_opts o;
+	struct userbpf_error err;
+	int rc;
+
 	memset(&o, 0, sizeof(o));
 	o.type = p->prog_type == BPF_PROG_TYPE_XDP	     ? VERIFIER_PROG_XDP
 		 : p->prog_type == BPF_PROG_TYPE_SCHED_CLS ? VERIFIER_PROG_SCHED_CLS
