@@ -35,6 +35,7 @@
  * tables follow Linux 6.18; another kernel may differ) without failing.
  *
  *   vdiff [--count N] [--seed S] [--only I] [--show N] [--list] [-v] [--ctx-matrix]
+ *         [--examples]    (one program per kernel rejection reason, with its listing)
  *
  * Without bpf(2) it prints "verifier-diff: skipped: <reason>" and "0 passed, 0 failed".
  */
@@ -192,6 +193,8 @@ static void vdiff_reason(const char *line, char *out, size_t len)
 struct vdiff_reason {
 	char text[80];
 	uint64_t count;
+	uint64_t first; /* program index of the first example */
+	char line[512]; /* its error line as the kernel wrote it */
 };
 
 static int vdiff_cmp_reason(const void *a, const void *b)
@@ -357,7 +360,7 @@ int main(int argc, char **argv)
 	static double ours_us[1 << 20];
 	uint64_t nours = 0;
 	uint64_t count = 20000, seed = 1, only = UINT64_MAX;
-	int show = 10, verbose = 0, list = 0, nreasons = 0;
+	int show = 10, verbose = 0, list = 0, nreasons = 0, examples = 0;
 	uint64_t programs = 0, kacc = 0, krej = 0, agree = 0, we_acc_k_rej = 0, we_rej_k_acc = 0;
 	uint64_t ours_err = 0, ctx_agree = 0, ctx_total = 0, nproc = 0, nload = 0, other = 0;
 	uint64_t dis[VF_COUNT][2] = {{0}}; /* we accept / the kernel accepts, per family */
@@ -381,9 +384,11 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "--ctx-matrix"))
 			list = -1;
+		else if (!strcmp(argv[i], "--examples"))
+			examples = 1;
 		else {
 			fprintf(stderr, "usage: vdiff [--count N] [--seed S] [--only I] [--show N] "
-					"[--list] [-v] [--ctx-matrix]\n");
+					"[--list] [-v] [--ctx-matrix] [--examples]\n");
 			return 2;
 		}
 	}
@@ -448,6 +453,8 @@ int main(int argc, char **argv)
 					break;
 			if (r == nreasons && nreasons < VDIFF_REASONS) {
 				snprintf(reasons[r].text, sizeof(reasons[r].text), "%s", reason);
+				snprintf(reasons[r].line, sizeof(reasons[r].line), "%s", line);
+				reasons[r].first = i;
 				nreasons++;
 			}
 			if (r < nreasons)
@@ -537,6 +544,15 @@ int main(int argc, char **argv)
 		printf("  (%d more)\n", nreasons - 40);
 	if (other)
 		printf("  %6" PRIu64 "  (other reasons)\n", other);
+	for (int r = 0; examples && r < nreasons; r++) {
+		/* one program per reason, as the kernel words it: a crib for our messages */
+		vgen_program(seed * 0x100000000ull + reasons[r].first, &prog);
+		printf("\n# %s (%" PRIu64 " programs); program %" PRIu64 ", %s, %s:\n%s\n",
+		       reasons[r].text, reasons[r].count, reasons[r].first,
+		       vgen_family_names[prog.family], vgen_type_name(prog.prog_type),
+		       reasons[r].line);
+		vdiff_listing(&prog);
+	}
 	if (ctx_total)
 		printf("verifier-diff: ctx tables: %" PRIu64 "/%" PRIu64
 		       " accesses agree with the kernel\n",
