@@ -365,7 +365,8 @@ int main(int argc, char **argv)
 	uint64_t ours_err = 0, ctx_agree = 0, ctx_total = 0, nproc = 0, nload = 0, other = 0;
 	uint64_t dis[VF_COUNT][2] = {{0}}; /* we accept / the kernel accepts, per family */
 	uint64_t fam[VF_COUNT][2] = {{0}}, types[3][2] = {{0}}, mutated[2] = {0};
-	int fds[VM_COUNT];
+	/* past the pool: -1, so a mutated index reads a defined bad fd, not stack garbage */
+	int fds[VM_COUNT + 16];
 	char why[128], line[512], reason[80];
 	double t0 = vdiff_now(), tk = 0;
 
@@ -404,6 +405,8 @@ int main(int argc, char **argv)
 		vdiff_ctx(true, &ctx_agree, &ctx_total);
 		return 0;
 	}
+	for (size_t i = VM_COUNT; i < ARRAY_SIZE(fds); i++)
+		fds[i] = -1;
 	for (int i = 0; i < VM_COUNT; i++) {
 		fds[i] = vdiff_map_create(&vgen_maps[i]);
 		if (fds[i] < 0) {
