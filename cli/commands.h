@@ -15,6 +15,8 @@ int cmd_conformance_plugin(struct cli *cli, int argc, char **argv);
 int cmd_jit(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_filter(struct cli *cli, int argc, char **argv);
+int cmd_prog(struct cli *cli, int argc, char **argv);
+int cmd_obj(struct cli *cli, int argc, char **argv);
 
 #define CLI_COMMANDS                                                                           \
 	{"asm", cmd_asm, "IN.s [-o OUT.bin]",                                                  \
@@ -34,6 +36,10 @@ int cmd_filter(struct cli *cli, int argc, char **argv);
 	 "EXPR FILE [-w OUT.pcap] [--count] [--dump-cbpf[=dd|=ddd]] [--dump-ebpf] [--cbpf] "     \
 	 "[--jit | --interp] [--linktype NAME]",                                               \
 	 "filter a pcap/pcapng file with a tcpdump expression (libpcap -> cBPF -> eBPF)"},     \
+	{"prog", cmd_prog,                                                                     \
+	 "{load OBJ.o | run OBJ.o [PROG] [--data-in F] [--repeat N] [--dump-maps]}",           \
+	 "load a clang-compiled object's programs, or run one (bpftool prog run)"},            \
+	{"obj", cmd_obj, "show OBJ.o", "programs, maps, sizes and BTF types of an ELF object"}, \
 	{"conformance-plugin", cmd_conformance_plugin, "[MEM_HEX] [--jit | --interp]",         \
 	 "bpf_conformance plugin: program hex on stdin, r0 in hex on stdout"},
 
