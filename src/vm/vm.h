@@ -130,6 +130,21 @@ int vm_helper_aborted(struct userbpf_call *run, int pc);
 int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
 		struct userbpf_error *err);
 
+/* The kernel's MAX_TAIL_CALL_CNT. */
+#define VM_MAX_TAIL_CALLS 33
+
+/*
+ * bpf_tail_call(ctx, map, index) for every back end (tailcall.c): the program to continue in,
+ * with run->prog switched to it and *count incremented; NULL when the call fails and the
+ * program goes on with the next instruction, as in the kernel: map is not a prog_array of
+ * this program, index out of range, an empty slot, *count already VM_MAX_TAIL_CALLS, or a
+ * target this run may not execute (unverified and untrusted in an unchecked run). The slot is
+ * read now, so prog_array updates take effect on the next call. The back end then jumps to
+ * the target's entry reusing the current frame (R1-R5 and R10 unchanged; no frame pushed).
+ */
+struct userbpf_prog *vm_tail_call(struct userbpf_call *run, uint64_t map, uint64_t index,
+				  uint32_t *count);
+
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0);
