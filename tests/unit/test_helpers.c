@@ -174,6 +174,47 @@ static void test_map_programs(void)
 		userbpf_map_free(a);
 	}
 
+	/* map-in-map from a program: the inner map found through the outer one is accepted */
+	{
+		const struct bpf_insn p[] = {
+			ST(BPF_W, 10, -4, 1), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4), LD_MAP(1, 0),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JEQ, 0, 0, 6),
+			MOV_X(1, 0), ST(BPF_W, 10, -4, 2), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JNE, 0, 0, 2),
+			MOV_K(0, 0), EXIT(),
+			LDX(BPF_DW, 0, 0, 0), EXIT(),
+		};
+		struct userbpf_map *tmpl = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+		struct userbpf_map *inner = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+		USERBPF_OPTS(userbpf_map_opts, o, .inner_map = tmpl);
+		struct userbpf_map *outer =
+			userbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, &o, &err);
+
+		v = 555;
+		k = 2;
+		CHECK(userbpf_map_update(inner, &k, &v, 0, &err) == 0);
+		CHECK(run(p, N(p), &outer, 1, false, &r0) == 0 && r0 == 0); /* empty slot */
+		k = 1;
+		CHECK(userbpf_map_update_map(outer, &k, inner, 0, &err) == 0);
+		CHECK(run(p, N(p), &outer, 1, false, &r0) == 0 && r0 == 555);
+		CHECK(run(p, N(p), &outer, 1, true, &r0) == 0 && r0 == 555);
+		userbpf_map_free(outer);
+		userbpf_map_free(inner);
+		userbpf_map_free(tmpl);
+	}
+
+	/* checked mode: reading past the end of a map's values faults */
+	{
+		const struct bpf_insn p[] = {
+			ST(BPF_W, 10, -4, 1), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4), LD_MAP(1, 0),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JEQ, 0, 0, 1),
+			LDX(BPF_DW, 0, 0, 4096), EXIT(),
+		};
+		a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0);
+		CHECK(run(p, N(p), &a, 1, false, &r0) == -EFAULT);
+		userbpf_map_free(a);
+	}
+
 	/* queue push then pop from a program */
 	{
 		const struct bpf_insn qp[] = {

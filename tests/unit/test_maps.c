@@ -186,6 +186,9 @@ static void test_hash_model(void)
 	hash_model_run(BPF_MAP_TYPE_HASH, KEYS, 4000);
 	hash_model_run(BPF_MAP_TYPE_HASH, 20, 4000); /* fills up: -E2BIG */
 	hash_model_run(BPF_MAP_TYPE_PERCPU_HASH, 20, 3000);
+	/* LRU types with room for every key behave as plain hashes (nothing is evicted) */
+	hash_model_run(BPF_MAP_TYPE_LRU_HASH, KEYS, 3000);
+	hash_model_run(BPF_MAP_TYPE_LRU_PERCPU_HASH, KEYS, 3000);
 }
 
 /* ---- arrays ---- */
