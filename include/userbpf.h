@@ -355,6 +355,45 @@ typedef void (*userbpf_log_fn)(void *ctx, const char *line, size_t len);
  */
 USERBPF_API int userbpf_env_register_std_helpers(struct userbpf_env *env,
 						 struct userbpf_error *err);
+/*
+ * Prototypes of host helpers, for the verifier: what R1-R5 must hold and what R0 holds after
+ * the call, in the kernel's terms (a size argument follows the memory it measures; map keys
+ * and values are sized by the preceding map argument). Helpers registered without one are
+ * checked against the kernel's prototype for their id, or refused if the id is not the
+ * kernel's.
+ */
+enum userbpf_arg_kind {
+	USERBPF_ARG_NONE = 0,
+	USERBPF_ARG_ANYTHING = 1,
+	USERBPF_ARG_CONST_MAP_PTR = 2,
+	USERBPF_ARG_PTR_TO_MAP_KEY = 3,
+	USERBPF_ARG_PTR_TO_MAP_VALUE = 4,
+	USERBPF_ARG_PTR_TO_MEM = 6,        /* read by the helper */
+	USERBPF_ARG_PTR_TO_MEM_OR_NULL = 7,
+	USERBPF_ARG_PTR_TO_UNINIT_MEM = 8, /* written by the helper */
+	USERBPF_ARG_CONST_SIZE = 10,
+	USERBPF_ARG_CONST_SIZE_OR_ZERO = 11,
+	USERBPF_ARG_PTR_TO_CTX = 13,
+};
+
+enum userbpf_ret_kind {
+	USERBPF_RET_INTEGER = 0,
+	USERBPF_RET_VOID = 1,
+	USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL = 2,
+};
+
+struct userbpf_helper_proto {
+	size_t sz;
+	enum userbpf_ret_kind ret;
+	enum userbpf_arg_kind args[5];
+};
+
+/* userbpf_env_register_helper() with a prototype the verifier checks calls against. */
+USERBPF_API int userbpf_env_register_helper_proto(struct userbpf_env *env, uint32_t id,
+						  const char *name, userbpf_helper_fn fn,
+						  const struct userbpf_helper_proto *proto,
+						  struct userbpf_error *err);
+
 /* Send trace_printk output to fn (NULL: back to stderr). */
 USERBPF_API void userbpf_env_set_log(struct userbpf_env *env, userbpf_log_fn fn, void *ctx);
 

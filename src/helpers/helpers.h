@@ -76,6 +76,13 @@ struct helper_proto {
 const struct helper_proto *helper_proto(uint32_t id);
 /* All prototypes, in id order (for listing and the verifier's tests). */
 const struct helper_proto *helper_protos(uint32_t *count);
+/*
+ * The prototype the verifier checks a call to helper id against in env: the host's (from
+ * userbpf_env_register_helper_proto, filled into *tmp) or else the kernel's; NULL when the id
+ * has no helper in env or no known prototype.
+ */
+const struct helper_proto *helper_env_proto(const struct userbpf_env *env, uint32_t id,
+					    struct helper_proto *tmp);
 
 /* ---- what implementations share ---- */
 

@@ -158,6 +158,97 @@ void userbpf_env_set_log(struct userbpf_env *env, userbpf_log_fn fn, void *ctx)
 	env->log_ctx = ctx;
 }
 
+/* The public kinds are the internal ones, numbered alike. */
+_Static_assert((int)USERBPF_ARG_CONST_MAP_PTR == HELPER_ARG_CONST_MAP_PTR &&
+		       (int)USERBPF_ARG_PTR_TO_MAP_KEY == HELPER_ARG_PTR_TO_MAP_KEY &&
+		       (int)USERBPF_ARG_PTR_TO_MAP_VALUE == HELPER_ARG_PTR_TO_MAP_VALUE &&
+		       (int)USERBPF_ARG_PTR_TO_MEM == HELPER_ARG_PTR_TO_MEM &&
+		       (int)USERBPF_ARG_PTR_TO_MEM_OR_NULL == HELPER_ARG_PTR_TO_MEM_OR_NULL &&
+		       (int)USERBPF_ARG_PTR_TO_UNINIT_MEM == HELPER_ARG_PTR_TO_UNINIT_MEM &&
+		       (int)USERBPF_ARG_CONST_SIZE == HELPER_ARG_CONST_SIZE &&
+		       (int)USERBPF_ARG_CONST_SIZE_OR_ZERO == HELPER_ARG_CONST_SIZE_OR_ZERO &&
+		       (int)USERBPF_ARG_PTR_TO_CTX == HELPER_ARG_PTR_TO_CTX &&
+		       (int)USERBPF_ARG_ANYTHING == HELPER_ARG_ANYTHING &&
+		       (int)USERBPF_RET_VOID == HELPER_RET_VOID &&
+		       (int)USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL == HELPER_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	       "public helper kinds must match enum helper_arg / helper_ret");
+
+static bool public_arg_ok(int a)
+{
+	return a == USERBPF_ARG_NONE || a == USERBPF_ARG_ANYTHING || a == USERBPF_ARG_CONST_MAP_PTR ||
+	       a == USERBPF_ARG_PTR_TO_MAP_KEY || a == USERBPF_ARG_PTR_TO_MAP_VALUE ||
+	       a == USERBPF_ARG_PTR_TO_MEM || a == USERBPF_ARG_PTR_TO_MEM_OR_NULL ||
+	       a == USERBPF_ARG_PTR_TO_UNINIT_MEM || a == USERBPF_ARG_CONST_SIZE ||
+	       a == USERBPF_ARG_CONST_SIZE_OR_ZERO || a == USERBPF_ARG_PTR_TO_CTX;
+}
+
+int userbpf_env_register_helper_proto(struct userbpf_env *env, uint32_t id, const char *name,
+				      userbpf_helper_fn fn, const struct userbpf_helper_proto *proto,
+				      struct userbpf_error *err)
+{
+	bool after_mem = false, map = false;
+	int ret;
+
+	if (!proto || proto->sz < sizeof(*proto))
+		return err_set(err, -EINVAL, "helpers", -1,
+			       "register helper #%u: the prototype is missing or too small", id);
+	if ((int)proto->ret < 0 || proto->ret > USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL)
+		return err_set(err, -EINVAL, "helpers", -1, "register helper #%u: return kind %d",
+			       id, (int)proto->ret);
+	/* The rules the verifier relies on: sizes follow memory, keys/values follow a map. */
+	for (int i = 0; i < 5; i++) {
+		int a = (int)proto->args[i];
+		bool is_size = a == USERBPF_ARG_CONST_SIZE || a == USERBPF_ARG_CONST_SIZE_OR_ZERO;
+
+		if (!public_arg_ok(a) || (is_size && !after_mem) ||
+		    ((a == USERBPF_ARG_PTR_TO_MAP_KEY || a == USERBPF_ARG_PTR_TO_MAP_VALUE) && !map))
+			return err_set(err, -EINVAL, "helpers", -1,
+				       "register helper #%u: argument %d: kind %d is invalid here", id,
+				       i + 1, a);
+		if (after_mem && !is_size)
+			return err_set(err, -EINVAL, "helpers", -1,
+				       "register helper #%u: argument %d must be the size of argument %d",
+				       id, i + 1, i);
+		after_mem = a == USERBPF_ARG_PTR_TO_MEM || a == USERBPF_ARG_PTR_TO_MEM_OR_NULL ||
+			    a == USERBPF_ARG_PTR_TO_UNINIT_MEM;
+		map |= a == USERBPF_ARG_CONST_MAP_PTR;
+	}
+	if (after_mem)
+		return err_set(err, -EINVAL, "helpers", -1,
+			       "register helper #%u: the last memory argument has no size", id);
+	if (proto->ret == USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL && !map)
+		return err_set(err, -EINVAL, "helpers", -1,
+			       "register helper #%u: returns a map value but takes no map", id);
+	ret = userbpf_env_register_helper(env, id, name, fn, err);
+	if (ret)
+		return ret;
+	env->helpers[id].has_proto = true;
+	env->helpers[id].proto_ret = (uint8_t)proto->ret;
+	for (int i = 0; i < 5; i++)
+		env->helpers[id].proto_args[i] = (uint8_t)proto->args[i];
+	return 0;
+}
+
+const struct helper_proto *helper_env_proto(const struct userbpf_env *env, uint32_t id,
+					    struct helper_proto *tmp)
+{
+	const struct vm_helper *h;
+
+	if (!env || id >= env->nhelpers || !env->helpers[id].fn)
+		return NULL;
+	h = &env->helpers[id];
+	if (!h->has_proto)
+		return helper_proto(id);
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->id = id;
+	tmp->name = h->name;
+	tmp->ret = (enum helper_ret)h->proto_ret;
+	for (int i = 0; i < 5; i++)
+		tmp->args[i] = (enum helper_arg)h->proto_args[i];
+	tmp->fn = h->fn;
+	return tmp;
+}
+
 /* ---- run-time checks ---- */
 
 uint64_t helper_abort(struct userbpf_call *call, int code, const char *fmt, ...)

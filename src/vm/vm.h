@@ -37,6 +37,10 @@
 struct vm_helper {
 	userbpf_helper_fn fn;
 	char name[VM_HELPER_NAME_MAX];
+	/* A host prototype (userbpf_env_register_helper_proto; src/helpers reads it). */
+	bool has_proto;
+	uint8_t proto_ret;
+	uint8_t proto_args[5];
 };
 
 struct userbpf_env {

@@ -96,6 +96,43 @@ static void test_registry(void)
 	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_ringbuf_reserve), "bpf_ringbuf_reserve");
 	CHECK(userbpf_env_helper_name(env, BPF_FUNC_skb_load_bytes) == NULL);
 	CHECK(userbpf_env_register_std_helpers(NULL, &err) == -EINVAL);
+
+	/* host helpers with prototypes */
+	{
+		struct helper_proto tmp;
+		const struct helper_proto *hp;
+		struct userbpf_helper_proto ok = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_CTX, USERBPF_ARG_PTR_TO_MEM, USERBPF_ARG_CONST_SIZE}};
+		struct userbpf_helper_proto size_first = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_CONST_SIZE}};
+		struct userbpf_helper_proto no_size = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_UNINIT_MEM, USERBPF_ARG_ANYTHING}};
+		struct userbpf_helper_proto no_map = {sizeof(ok), USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
+			{USERBPF_ARG_ANYTHING}};
+		struct userbpf_helper_proto key_no_map = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_MAP_KEY}};
+
+		CHECK(userbpf_env_register_helper_proto(env, 1000, "host_fn", helper_ktime_get_ns,
+							&ok, &err) == 0);
+		hp = helper_env_proto(env, 1000, &tmp);
+		CHECK(hp && hp->args[1] == HELPER_ARG_PTR_TO_MEM && hp->args[2] == HELPER_ARG_CONST_SIZE);
+		CHECK_STR(hp ? hp->name : NULL, "host_fn");
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&size_first, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&no_size, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&no_map, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&key_no_map, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns, NULL,
+							&err) == -EINVAL);
+		/* registered without a prototype: an unknown id has none, a kernel id the kernel's */
+		CHECK(userbpf_env_register_helper(env, 1002, "g", helper_ktime_get_ns, &err) == 0);
+		CHECK(helper_env_proto(env, 1002, &tmp) == NULL);
+		CHECK(helper_env_proto(env, BPF_FUNC_loop, &tmp) == helper_proto(BPF_FUNC_loop));
+		CHECK(helper_env_proto(env, 5000, &tmp) == NULL);
+	}
 }
 
 /* Array counter: lookup key 0, atomically add 1, return the new count. */
