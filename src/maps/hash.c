@@ -244,12 +244,15 @@ static void htab_fill(struct htab *h, uint32_t i, const void *value, uint32_t cp
 	for (uint32_t c = 0; c < map->ncpus; c++) {
 		uint8_t *dst = elem_value(h, i, c);
 
-		if (cpu == HTAB_NONE)
-			map_copy_value(map, dst, (const uint8_t *)value + (size_t)c * map->stride);
+		if (cpu == HTAB_NONE && htab_percpu(map))
+			/* The host's slot includes the padding: kept as given, as the kernel does. */
+			memcpy(dst, (const uint8_t *)value + (size_t)c * map->stride, map->stride);
+		else if (cpu == HTAB_NONE)
+			map_copy_value(map, dst, value);
 		else if (c == cpu)
 			map_copy_value(map, dst, value);
 		else if (zero_rest)
-			memset(dst, 0, map->value_size);
+			memset(dst, 0, map->stride);
 	}
 }
 
@@ -388,6 +391,10 @@ static void htab_copy_out(struct htab *h, uint32_t i, void *value, uint64_t flag
 		uint8_t *src = elem_value(h, i, c);
 		uint8_t *dst = (uint8_t *)value + (size_t)c * map->stride;
 
+		if (htab_percpu(map)) {
+			memcpy(dst, src, map->stride); /* with the padding, as the kernel */
+			continue;
+		}
 		if (flags & BPF_F_LOCK)
 			map_value_lock(map, src);
 		map_copy_value(map, dst, src);
@@ -395,8 +402,6 @@ static void htab_copy_out(struct htab *h, uint32_t i, void *value, uint64_t flag
 			map_value_unlock(map, src);
 		if (map->has_lock)
 			memset(dst + map->lock_off, 0, 4);
-		if (htab_percpu(map))
-			memset(dst + map->value_size, 0, map->stride - map->value_size);
 	}
 }
 
