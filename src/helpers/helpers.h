@@ -122,6 +122,8 @@ uint64_t helper_map_lookup_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
 				struct userbpf_call *);
 uint64_t helper_map_update_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 				struct userbpf_call *);
+uint64_t helper_map_lookup_percpu_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				       struct userbpf_call *);
 uint64_t helper_map_delete_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 				struct userbpf_call *);
 uint64_t helper_map_push_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,

@@ -26,6 +26,16 @@ uint64_t helper_map_lookup_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t 
 	return (uint64_t)(uintptr_t)maps_lookup_elem(map, (const void *)(uintptr_t)r2);
 }
 
+uint64_t helper_map_lookup_percpu_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					uint64_t r5, struct userbpf_call *call)
+{
+	MAP_ARG(map, r1, "bpf_map_lookup_percpu_elem");
+	if (!helper_mem(call, r2, map->key_size, false, "bpf_map_lookup_percpu_elem", "key"))
+		return 0;
+	return (uint64_t)(uintptr_t)maps_lookup_percpu_elem(map, (const void *)(uintptr_t)r2,
+							     (uint32_t)r3);
+}
+
 uint64_t helper_map_update_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				struct userbpf_call *call)
 {

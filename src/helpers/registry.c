@@ -103,6 +103,8 @@ static const struct helper_proto protos[] = {
 	  A(ANYTHING), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING)),
 	P(strncmp, "strncmp", INTEGER, helper_strncmp, 0,
 	  A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR)),
+	P(map_lookup_percpu_elem, "map_lookup_percpu_elem", PTR_TO_MAP_VALUE_OR_NULL,
+	  helper_map_lookup_percpu_elem, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING)),
 	P(ktime_get_tai_ns, "ktime_get_tai_ns", INTEGER, helper_ktime_get_tai_ns, 0, 0),
 };
 

@@ -140,6 +140,13 @@ static void *array_lookup(struct userbpf_map *map, const void *key)
 }
 
 /* The kernel's order of checks: flags, then the index, then BPF_NOEXIST. */
+static void *array_lookup_cpu(struct userbpf_map *map, const void *key, uint32_t cpu)
+{
+	uint32_t i = array_index(map, key);
+
+	return i == map->max_entries ? NULL : array_slot(map, i, cpu);
+}
+
 static int array_check_flags(struct userbpf_map *map, uint64_t flags, uint32_t i)
 {
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST ||
@@ -288,7 +295,8 @@ static long array_for_each(struct userbpf_map *map,
 	.next_at = array_next_at
 
 const struct map_ops map_array_ops = { ARRAY_OPS, .for_each = array_for_each };
-const struct map_ops map_percpu_array_ops = { ARRAY_OPS, .for_each = array_for_each };
+const struct map_ops map_percpu_array_ops = { ARRAY_OPS, .for_each = array_for_each,
+					       .lookup_cpu = array_lookup_cpu };
 const struct map_ops map_prog_array_ops = { ARRAY_OPS };
 const struct map_ops map_array_of_maps_ops = { ARRAY_OPS };
 

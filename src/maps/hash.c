@@ -232,6 +232,24 @@ static void *htab_lookup(struct userbpf_map *map, const void *key)
 	return v;
 }
 
+static void *htab_lookup_cpu(struct userbpf_map *map, const void *key, uint32_t cpu)
+{
+	struct htab *h = to_htab(map);
+	uint32_t hash = map_hash(key, map->key_size, h->seed), i;
+	struct htab_bucket *b = htab_bucket_of(h, hash);
+	void *v = NULL;
+
+	map_spin_lock(&b->lock);
+	i = htab_find(h, b, key, hash, NULL);
+	if (i != HTAB_NONE) {
+		if (h->lru && !h->elems[i].ref)
+			__atomic_store_n(&h->elems[i].ref, 1, __ATOMIC_RELAXED);
+		v = elem_value(h, i, cpu);
+	}
+	map_spin_unlock(&b->lock);
+	return v;
+}
+
 /* Write value into element i: one CPU slot (cpu) or, with cpu == HTAB_NONE, all of them. */
 static void htab_fill(struct htab *h, uint32_t i, const void *value, uint32_t cpu, bool zero_rest)
 {
@@ -552,9 +570,11 @@ static long htab_for_each(struct userbpf_map *map,
 	.next_at = htab_next_at
 
 const struct map_ops map_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
-const struct map_ops map_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
+const struct map_ops map_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each,
+					      .lookup_cpu = htab_lookup_cpu };
 const struct map_ops map_lru_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
-const struct map_ops map_lru_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
+const struct map_ops map_lru_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each,
+						  .lookup_cpu = htab_lookup_cpu };
 const struct map_ops map_hash_of_maps_ops = { HTAB_OPS };
 
 int maps_hash_update_map(struct userbpf_map *map, const void *key, struct userbpf_map *inner,

@@ -46,7 +46,7 @@ static void lru_push_head(struct htab *h, uint32_t i)
 void lru_add(struct htab *h, uint32_t i)
 {
 	map_spin_lock(&h->lru_lock);
-	h->elems[i].ref = 0;
+	__atomic_store_n(&h->elems[i].ref, 0, __ATOMIC_RELAXED);
 	lru_push_head(h, i);
 	map_spin_unlock(&h->lru_lock);
 }

@@ -283,6 +283,20 @@ static void test_percpu_array(void)
 	p = maps_lookup_elem(m, &key);
 	CHECK(p && (memcmp(p, in, 5) == 0 || memcmp(p, in + 8, 5) == 0 ||
 		    memcmp(p, in + 16, 5) == 0));
+	/* map_lookup_percpu_elem: any slot by number, NULL past the last */
+	p = maps_lookup_percpu_elem(m, &key, 2);
+	CHECK(p && memcmp(p, in + 16, 5) == 0);
+	CHECK(maps_lookup_percpu_elem(m, &key, 3) == NULL);
+	key = 4;
+	CHECK(maps_lookup_percpu_elem(m, &key, 0) == NULL);
+	userbpf_map_free(m);
+	m = userbpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, &o, &err);
+	key = 9;
+	CHECK(userbpf_map_update(m, &key, in, 0, &err) == 0);
+	p = maps_lookup_percpu_elem(m, &key, 1);
+	CHECK(p && memcmp(p, in + 8, 8) == 0);
+	key = 10;
+	CHECK(maps_lookup_percpu_elem(m, &key, 1) == NULL);
 	userbpf_map_free(m);
 	m = mk(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
 	CHECK(m && userbpf_map_ncpus(m) == (uint32_t)userbpf_num_possible_cpus());
