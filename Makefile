@@ -11,7 +11,7 @@ OPT      ?= -O2
 SAN      ?=
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Isrc \
             -Iinclude -fvisibility=hidden -fno-strict-aliasing $(SAN) $(EXTRA_CFLAGS)
-LDLIBS   := -lelf -lz -lpcap -lcapstone -lpthread -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -lcapstone -lpthread -lm
 LDFLAGS  := $(SAN)
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))

@@ -4,6 +4,8 @@
 # raw .text is cut out with llvm-objcopy; and clang -O2 natively), then bench/bench.c is
 # linked with the native objects and the library and prints the table (see BENCHMARKS.md).
 # Usage: bench/run.sh [BUILD] [bench options: --batches N --batch-ms M --only NAME]
+# Environment: CLANG, OBJCOPY, NM, OBJDUMP, CC (the driver's compiler), ASAN=1 (BUILD is a
+# sanitizer build: link the driver the same way).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -50,7 +52,9 @@ for src in bench/progs/*.c; do
 	natives+=("$out/$name.native.o")
 	echo "BENCH_NATIVE($name)" >>"$out/list.h"
 done
-$CC -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Isrc \
+san=
+if [ -n "${ASAN:-}" ]; then san="-fsanitize=address,undefined -fno-sanitize-recover=all"; fi
+$CC -std=c11 -D_GNU_SOURCE -O2 -g $san -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Isrc \
 	-I"$out" -DBENCH_LIST='"list.h"' -o "$out/bench" bench/bench.c "${natives[@]}" \
 	"$BUILD/libuserbpf.a" -lelf -lz -lpcap -lcapstone -lpthread -lm
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $($CLANG --version | head -1)"

@@ -2,7 +2,8 @@
 /*
  * fuzz_asm.c - libFuzzer target for the assembler: any text must assemble or fail cleanly,
  * and whatever assembles must disassemble (kernel and uBPF styles, with and without the
- * opcode column) and reassemble to the same bytes and the same map references.
+ * opcode column) and reassemble to the same bytes and the same map references. Inputs
+ * that look like a conformance .data file also go through datafile_parse().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
 			check_round_trip(&p, &styles[i]);
 	asm_prog_free(&p);
+	if (size > 2 && strstr(text, "--")) {
+		struct datafile df;
+
+		if (datafile_parse(text, &df, &err) == 0 && df.asm_text &&
+		    asm_assemble(df.asm_text, &p, &err) == 0)
+			check_round_trip(&p, &styles[0]);
+		asm_prog_free(&p);
+		datafile_free(&df);
+	}
 	free(text);
 	return 0;
 }

@@ -60,6 +60,41 @@ struct userbpf_error {
 USERBPF_API int userbpf_error_format(const struct userbpf_error *err, char *buf, size_t len);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Contexts: the struct R1 points to, as the embedding host declares it.                    */
+/* (Built-in program types - socket_filter, sched_cls, xdp - have their tables already.)    */
+
+/* What a field is to the program. */
+enum userbpf_ctx_field_kind {
+	USERBPF_CTX_SCALAR_RO = 0, /* a number the program may read (also in parts) */
+	USERBPF_CTX_SCALAR_RW,     /* a number it may read and overwrite (whole field) */
+	USERBPF_CTX_PACKET_START,  /* 8-byte pointer to the first byte of a packet */
+	USERBPF_CTX_PACKET_END,    /* 8-byte pointer one past its last byte (only compared) */
+	USERBPF_CTX_MEM,           /* 8-byte pointer to mem_size bytes (never NULL) */
+};
+
+struct userbpf_ctx_field {
+	const char *name;  /* for logs and errors; copied */
+	uint32_t offset;   /* in the host struct, a multiple of size */
+	uint32_t size;     /* 1, 2, 4 or 8 (pointers: 8) */
+	enum userbpf_ctx_field_kind kind;
+	uint32_t mem_size; /* USERBPF_CTX_MEM: bytes the program may access through it (> 0) */
+	bool mem_readonly; /* USERBPF_CTX_MEM: loads only */
+};
+
+struct userbpf_ctx;
+
+/*
+ * Describe a context struct of `size` bytes (at most 65536) with its fields; bytes outside
+ * every field are off limits. Fields may come in any order but must not overlap; a packet
+ * start and a packet end come as a pair (at most one of each). Returns NULL with -EINVAL in
+ * err for a bad description (naming the field), or -ENOMEM.
+ */
+USERBPF_API struct userbpf_ctx *userbpf_ctx_new(const char *name, uint32_t size,
+						const struct userbpf_ctx_field *fields,
+						size_t nfields, struct userbpf_error *err);
+USERBPF_API void userbpf_ctx_free(struct userbpf_ctx *ctx);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Environment: helpers and limits shared by the programs loaded into it.                   */
 
 struct userbpf_env;
@@ -173,6 +208,13 @@ struct userbpf_run_opts {
 	bool mem_readonly;
 	/* Passed to helpers through userbpf_call_cookie(). */
 	void *cookie;
+	/*
+	 * The packet LD_ABS/LD_IND read, when it is not the input memory: socket-filter programs
+	 * (converted classic filters) get R1 = struct __sk_buff and read the packet beside it.
+	 * NULL: the input memory.
+	 */
+	const void *pkt;
+	size_t pkt_len;
 };
 
 /* Run with R1 = mem, R2 = len, R10 = top of a fresh 512-byte stack; R0 is stored in *r0. */
@@ -180,8 +222,151 @@ USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t le
 				 const struct userbpf_run_opts *opts, uint64_t *r0,
 				 struct userbpf_error *err);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Objects: BPF ELF files (clang -target bpf) with their programs, maps and global data.    */
+
+struct userbpf_object;
+struct userbpf_object_prog; /* a program of an object (before and after load) */
+struct userbpf_object_map;  /* a map an object declares (before and after load) */
+struct userbpf_map;
+
+/*
+ * Program types are the kernel's enum bpf_prog_type values (<linux/bpf.h>), recorded from the
+ * SEC() name as libbpf names them; SEC("userbpf/...") is this host-defined type: R1 = the
+ * input memory, R2 = its length.
+ */
+#define USERBPF_PROG_TYPE_RAW 0x10000u
+
+struct userbpf_object_open_opts {
+	size_t sz;
+	/* Object name (default: the file's base name without ".o", or "mem"). */
+	const char *name;
+};
+
+/*
+ * Open an ELF object: parse and check its sections, symbols, programs, map definitions, BTF
+ * and relocations. Nothing is created yet: options may still change (userbpf_object_map_set_*,
+ * userbpf_object_prog_set_autoload) before userbpf_object_load. Malformed objects fail with
+ * -EINVAL and a message naming the section and offset.
+ */
+USERBPF_API struct userbpf_object *
+userbpf_object_open_file(const char *path, const struct userbpf_object_open_opts *opts,
+			 struct userbpf_error *err);
+USERBPF_API struct userbpf_object *
+userbpf_object_open_mem(const void *data, size_t len, const struct userbpf_object_open_opts *opts,
+			struct userbpf_error *err);
+/*
+ * Create the maps (writing global data and prog_array / map-in-map initial values, freezing
+ * .rodata) and load every program whose autoload is set into env, resolving map references.
+ */
+USERBPF_API int userbpf_object_load(struct userbpf_object *obj, struct userbpf_env *env,
+				    struct userbpf_error *err);
+/* Free the object with its loaded programs and maps. */
+USERBPF_API void userbpf_object_free(struct userbpf_object *obj);
+
+USERBPF_API const char *userbpf_object_name(const struct userbpf_object *obj);
+/* The `license` section's string ("" when absent). */
+USERBPF_API const char *userbpf_object_license(const struct userbpf_object *obj);
+
+/* Iteration: pass NULL for the first; NULL after the last. */
+USERBPF_API struct userbpf_object_prog *
+userbpf_object_next_prog(const struct userbpf_object *obj, const struct userbpf_object_prog *prev);
+USERBPF_API struct userbpf_object_map *
+userbpf_object_next_map(const struct userbpf_object *obj, const struct userbpf_object_map *prev);
+/* By name (the C function or variable name; global data maps are ".data", ".rodata", ...). */
+USERBPF_API struct userbpf_object_prog *userbpf_object_find_prog(const struct userbpf_object *obj,
+								 const char *name);
+USERBPF_API struct userbpf_object_map *userbpf_object_find_map(const struct userbpf_object *obj,
+							       const char *name);
+
+USERBPF_API const char *userbpf_object_prog_name(const struct userbpf_object_prog *prog);
+USERBPF_API const char *userbpf_object_prog_section(const struct userbpf_object_prog *prog);
+USERBPF_API uint32_t userbpf_object_prog_type(const struct userbpf_object_prog *prog);
+/* "xdp", "socket_filter", "userbpf_raw", ... (bpftool's names). */
+USERBPF_API const char *userbpf_prog_type_name(uint32_t type);
+/* Instructions after relocation (subprograms appended; map refs as map indices). */
+USERBPF_API size_t userbpf_object_prog_insn_count(const struct userbpf_object_prog *prog);
+USERBPF_API const struct userbpf_insn *
+userbpf_object_prog_insns(const struct userbpf_object_prog *prog);
+/* The C source line of instruction `insn` (from .BTF.ext), or NULL; *line gets its number. */
+USERBPF_API const char *userbpf_object_prog_source_line(const struct userbpf_object_prog *prog,
+							size_t insn, const char **file,
+							uint32_t *line);
+USERBPF_API int userbpf_object_prog_set_autoload(struct userbpf_object_prog *prog, bool autoload);
+USERBPF_API bool userbpf_object_prog_autoload(const struct userbpf_object_prog *prog);
+/* The loaded program (NULL before load or when not loaded): run it with userbpf_prog_run. */
+USERBPF_API struct userbpf_prog *userbpf_object_prog_prog(const struct userbpf_object_prog *prog);
+/* Run a loaded program of the object: userbpf_prog_run on userbpf_object_prog_prog(). */
+USERBPF_API int userbpf_object_prog_run(struct userbpf_object_prog *prog, void *mem, size_t len,
+					const struct userbpf_run_opts *opts, uint64_t *r0,
+					struct userbpf_error *err);
+
+USERBPF_API const char *userbpf_object_map_name(const struct userbpf_object_map *map);
+/* enum bpf_map_type */
+USERBPF_API uint32_t userbpf_object_map_type(const struct userbpf_object_map *map);
+USERBPF_API uint32_t userbpf_object_map_key_size(const struct userbpf_object_map *map);
+USERBPF_API uint32_t userbpf_object_map_value_size(const struct userbpf_object_map *map);
+USERBPF_API uint32_t userbpf_object_map_max_entries(const struct userbpf_object_map *map);
+USERBPF_API uint32_t userbpf_object_map_flags(const struct userbpf_object_map *map);
+/* Before load: change the definition (-EBUSY once loaded, -EINVAL for 0). */
+USERBPF_API int userbpf_object_map_set_max_entries(struct userbpf_object_map *map, uint32_t n);
+/* BTF type ids of the key and value (0 when the object gives none) and their names. */
+USERBPF_API uint32_t userbpf_object_map_btf_key_type(const struct userbpf_object_map *map);
+USERBPF_API uint32_t userbpf_object_map_btf_value_type(const struct userbpf_object_map *map);
+/* The created map (NULL before load): use the map API on it. */
+USERBPF_API struct userbpf_map *userbpf_object_map_map(const struct userbpf_object_map *map);
+/* Initial contents of a global data map (its section bytes; NULL for .bss / other maps). */
+USERBPF_API const void *userbpf_object_map_initial_value(const struct userbpf_object_map *map,
+							 size_t *size);
+/*
+ * Before load: replace a global data map's initial contents (size must be its value size),
+ * e.g. to configure `const volatile` variables in .rodata as libbpf skeletons do.
+ */
+USERBPF_API int userbpf_object_map_set_initial_value(struct userbpf_object_map *map,
+						     const void *data, size_t size);
+
+/*
+ * Append a human-readable summary of the object (programs with section, type, size; maps with
+ * type, key/value sizes and BTF type names, max_entries, flags) to a caller's text buffer:
+ * writes at most len bytes including the NUL; returns the length the full text needs.
+ */
+USERBPF_API size_t userbpf_object_describe(const struct userbpf_object *obj, char *buf, size_t len);
 
 /* ---------------------------------------------------------------------------------------- */
+/* JIT (x86-64)                                                                             */
+
+enum userbpf_jit_mode {
+	/* No runtime checks: only for verified programs or ones loaded with unsafe_trusted. */
+	USERBPF_JIT_VERIFIED = 0,
+	/* Memory accesses checked against the regions, budget charged: the interpreter's errors. */
+	USERBPF_JIT_CHECKED = 1,
+};
+
+struct userbpf_jit_opts {
+	size_t sz;
+	enum userbpf_jit_mode mode;
+	/* XOR every immediate with a random key so the program cannot plant chosen bytes. */
+	bool blind_constants;
+};
+
+/*
+ * Compile (or recompile) prog for one mode now; otherwise userbpf_prog_run() with the JIT
+ * back end compiles on first use. The default mode is checked.
+ */
+USERBPF_API int userbpf_prog_jit_compile(struct userbpf_prog *prog,
+					 const struct userbpf_jit_opts *opts,
+					 struct userbpf_error *err);
+/* The native code of prog in mode (NULL if not compiled); *len gets its size in bytes. */
+USERBPF_API const void *userbpf_prog_jit_code(const struct userbpf_prog *prog,
+					      enum userbpf_jit_mode mode, size_t *len);
+/*
+ * Disassemble the native code of prog in mode (compiling it if needed) into buf, each block
+ * under the BPF instruction it comes from, like `bpftool prog dump jited`. Returns the length
+ * the full text needs (as snprintf) or a negative errno.
+ */
+USERBPF_API int userbpf_prog_jit_dump(struct userbpf_prog *prog, enum userbpf_jit_mode mode,
+				      char *buf, size_t len, struct userbpf_error *err);
+
 /* Maps (src/maps): the kernel's map types and semantics, shared by programs and the host.  */
 /*
  * Types are the kernel's `enum bpf_map_type` (BPF_MAP_TYPE_HASH, ... from <linux/bpf.h>), flags

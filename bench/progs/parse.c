@@ -2,7 +2,7 @@
 /*
  * parse.c - an Ethernet (optionally 802.1Q-tagged) / IPv4 / TCP header parser over the 16
  * 64-byte frames of the input (bench.c builds them: TCP, UDP, ARP, tagged, with IP options),
- * eight passes with different hash seeds; hashes addresses, ports and flags of TCP frames.
+ * 32 passes with different hash seeds; hashes addresses, ports and flags of TCP frames.
  */
 #include "bench_prog.h"
 
@@ -55,7 +55,7 @@ static NOINLINE u64 bench_body(u8 *p, u8 *end)
 
 	if (p + BENCH_LEN > end)
 		return 0;
-	for (u32 pass = 0; pass < 8; pass++) {
+	for (u32 pass = 0; pass < 32; pass++) {
 		u64 h = 0xcbf29ce484222325ull + pass;
 
 		for (u32 k = 0; k < 16; k++)

@@ -12,7 +12,7 @@
 
 #include "asm.h"
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+int asm_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 16;
 	void *q;
@@ -109,7 +109,7 @@ int asm_fixup(struct asm_ctx *x, const struct asm_cur *at, const char *name, siz
 {
 	struct asm_fixup *f;
 
-	if (grow((void **)&x->fixups, &x->fixcap, x->nfix + 1, sizeof(*x->fixups)))
+	if (asm_grow((void **)&x->fixups, &x->fixcap, x->nfix + 1, sizeof(*x->fixups)))
 		return oom(x);
 	f = &x->fixups[x->nfix++];
 	f->name = name;
@@ -127,7 +127,7 @@ int asm_add_mapref(struct asm_ctx *x, const char *name, size_t len, int kind, ui
 	struct asm_mapref *m;
 	char *s;
 
-	if (grow((void **)&p->maps, &x->mapcap, p->nmaps + 1, sizeof(*p->maps)))
+	if (asm_grow((void **)&p->maps, &x->mapcap, p->nmaps + 1, sizeof(*p->maps)))
 		return oom(x);
 	s = malloc(len + 1);
 	if (!s)
@@ -158,7 +158,7 @@ static int define_label(struct asm_ctx *x, const struct asm_cur *at, const char 
 	if (l)
 		return asm_error(x, at, "duplicate label '%.*s' (first defined on line %d)", (int)len,
 				 name, l->line);
-	if (grow((void **)&x->labels, &x->labcap, x->nlabels + 1, sizeof(*x->labels)))
+	if (asm_grow((void **)&x->labels, &x->labcap, x->nlabels + 1, sizeof(*x->labels)))
 		return oom(x);
 	l = &x->labels[x->nlabels++];
 	l->name = name;
@@ -166,18 +166,6 @@ static int define_label(struct asm_ctx *x, const struct asm_cur *at, const char 
 	l->slot = x->prog->n;
 	l->line = at->line;
 	return 0;
-}
-
-/* Directives (".map NAME ..."): one handler per name would be dispatched here. */
-static int directive(struct asm_ctx *x, struct asm_cur *c)
-{
-	const char *name;
-	size_t len;
-	struct asm_cur at = *c;
-
-	if (!lex_ident(c, &name, &len))
-		return asm_error(x, &at, "expected a directive name after '.'");
-	return asm_error(x, &at, "unknown directive '%.*s'", (int)len, name);
 }
 
 bool asm_is_kernel_line(const struct asm_cur *c0)
@@ -230,6 +218,29 @@ static bool is_state_line(struct asm_cur *c)
 	return lex_peek(c, "frame");
 }
 
+/* Lines of `bpftool prog dump xlated` that carry no instruction: the raw bytes printed with
+ * "opcodes" ("b7 00 00 00 00 00 00 00") and function headers ("int f(struct xdp_md * ctx):"). */
+static bool is_bpftool_decoration(const struct asm_cur *c)
+{
+	const char *p = c->p, *e = c->end;
+	int pairs = 0;
+
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - p > 3 && e[-1] == ':' && e[-2] == ')' && memchr(p, '(', (size_t)(e - p)))
+		return true;
+	while (p < e) {
+		if (e - p < 2 || !isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (e - p > 2 && p[2] != ' '))
+			return false;
+		pairs++;
+		p += 2;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	return pairs == 8 || pairs == 16;
+}
+
 static int do_line(struct asm_ctx *x, const char *p, const char *end, int line)
 {
 	struct asm_cur c = {.p = p, .end = end, .line_start = p, .line = line};
@@ -241,7 +252,7 @@ static int do_line(struct asm_ctx *x, const char *p, const char *end, int line)
 		c.end = --end;
 	c.end = cut_comments(p, end);
 	x->hint = -1;
-	if (lex_at_end(&c))
+	if (lex_at_end(&c) || is_bpftool_decoration(&c))
 		return 0;
 
 	/* A verifier log's / bpftool's slot index "12:" */
@@ -262,7 +273,7 @@ static int do_line(struct asm_ctx *x, const char *p, const char *end, int line)
 	}
 	lex_ws(&c);
 	if (c.p < c.end && *c.p == '.')
-		return directive(x, &c);
+		return asm_directive(x, &c);
 
 	/* Labels: "name:" alone or before an instruction. */
 	for (;;) {
@@ -347,6 +358,8 @@ int asm_assemble(const char *text, struct asm_prog *out, struct userbpf_error *e
 		p = *eol ? eol + 1 : eol;
 	}
 	ret = resolve(&x);
+	if (!ret)
+		ret = asm_check_maprefs(&x);
 	if (ret)
 		goto done;
 	ret = isa_validate(out->insns, out->n, err);
@@ -367,6 +380,11 @@ void asm_prog_free(struct asm_prog *prog)
 	for (size_t i = 0; i < prog->nmaps; i++)
 		free(prog->maps[i].name);
 	free(prog->maps);
+	for (size_t i = 0; i < prog->ndecls; i++) {
+		free(prog->decls[i].name);
+		free(prog->decls[i].init);
+	}
+	free(prog->decls);
 	free(prog->insns);
 	free(prog->lines);
 	memset(prog, 0, sizeof(*prog));

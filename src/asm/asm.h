@@ -30,13 +30,35 @@ struct asm_mapref {
 	uint32_t off;
 };
 
+/*
+ * A `.map NAME TYPE key=K value=V entries=N [flags=rdonly_prog|wronly_prog|no_prealloc]
+ * [init=HEX] [freeze]` declaration: what the loader creates before resolving references.
+ */
+struct asm_mapdecl {
+	char *name;
+	uint32_t type; /* enum bpf_map_type */
+	uint32_t key_size, value_size, max_entries;
+	uint32_t flags;  /* BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_NO_PREALLOC */
+	uint8_t *init;   /* value of the all-zero key (zero-padded to value_size), or NULL */
+	size_t init_len; /* bytes given in the text (<= value_size) */
+	bool freeze;     /* BPF_MAP_FREEZE after init: read-only for syscalls from then on */
+	int line;
+};
+
 struct asm_prog {
 	struct bpf_insn *insns;
 	size_t n;
 	struct asm_mapref *maps;
 	size_t nmaps;
 	int *lines; /* source line of each slot (both slots of an lddw) */
+	struct asm_mapdecl *decls; /* `.map` directives in text order */
+	size_t ndecls;
 };
+
+/* The map type called `name` as bpftool spells it ("array", "lru_hash"), or -1. */
+int asm_map_type(const char *name, size_t len);
+/* bpftool's name of a map type ("percpu_array"), NULL if unknown. */
+const char *asm_map_type_name(uint32_t type);
 
 /*
  * Assemble text into out (zeroed first; free with asm_prog_free even on failure). The result
@@ -71,7 +93,7 @@ struct disasm_opts {
 /*
  * Print the instruction at insns[pc] (no trailing newline) and return the number of slots it
  * takes (2 for lddw), or a negative errno when pc is out of range or an lddw is truncated.
- * Undecodable slots print as the kernel does ("BUG_..."-free: "invalid insn 0x..") and take 1.
+ * An undecodable slot prints as "invalid insn: code .. dst .. src .. off .. imm .." and takes 1.
  */
 int disasm_insn(const struct bpf_insn *insns, size_t n, size_t pc, const struct disasm_opts *opts,
 		struct buf *out);
@@ -145,7 +167,7 @@ struct asm_fixup {
 
 struct asm_ctx {
 	struct asm_prog *prog;
-	size_t cap, mapcap;
+	size_t cap, mapcap, declcap;
 	struct asm_label *labels;
 	size_t nlabels, labcap;
 	struct asm_fixup *fixups;
@@ -188,6 +210,12 @@ int asm_fixup(struct asm_ctx *x, const struct asm_cur *at, const char *name, siz
 	      enum asm_fix_kind kind);
 int asm_add_mapref(struct asm_ctx *x, const char *name, size_t len, int kind, uint32_t off);
 size_t asm_next_slot(const struct asm_ctx *x);
+int asm_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Directives (directive.c): the line after its '.'; and the end-of-text check that every
+ * map reference names a declared map (when any is declared). */
+int asm_directive(struct asm_ctx *x, struct asm_cur *c);
+int asm_check_maprefs(struct asm_ctx *x);
 
 /* One line in each syntax (the cursor is past labels and log prefixes). */
 int asm_parse_kernel(struct asm_ctx *x, struct asm_cur *c);

@@ -93,7 +93,7 @@ static int parse_mem(struct asm_ctx *x, struct asm_cur *c, struct opnd *o)
 		if (ret)
 			return ret;
 	}
-	ret = asm_off16(x, &pos, neg ? -v : v, hex && !neg, &o->off);
+	ret = asm_off16(x, &pos, neg && v > 0 ? -v : v, hex && !neg, &o->off);
 	if (ret)
 		return ret;
 	if (!lex_eat(c, "]"))

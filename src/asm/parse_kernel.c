@@ -293,7 +293,7 @@ static int parse_base_off(struct asm_ctx *x, struct asm_cur *c, int *reg, int16_
 	ret = lex_int(x, c, &v, &hex);
 	if (ret)
 		return ret;
-	return asm_off16(x, &pos, neg ? -v : v, hex && !neg, off);
+	return asm_off16(x, &pos, neg && v > 0 ? -v : v, hex && !neg, off);
 }
 
 /* "(REG OFF)" */

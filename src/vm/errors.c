@@ -38,6 +38,9 @@ static uint32_t spans_collect(const struct userbpf_call *run, struct span *s)
 	return n;
 }
 
+/* How close an access must come to a region for the message to name it. */
+#define VM_FAULT_NEAR (1ull << 20)
+
 static const char *plural(int n)
 {
 	return n == 1 ? "" : "s";
@@ -49,7 +52,7 @@ int vm_fault(struct userbpf_call *run, int pc, uint64_t addr, int size, bool wri
 	uint32_t n = spans_collect(run, s), best = 0;
 	uint64_t end = addr + (uint64_t)size, best_gap = UINT64_MAX;
 	const char *rw = write ? "write" : "read";
-	char what[96];
+	char what[96], where[48];
 
 	snprintf(what, sizeof(what), "invalid memory access: %s of %d byte%s at 0x%llx", rw, size,
 		 plural(size), (unsigned long long)addr);
@@ -72,14 +75,20 @@ int vm_fault(struct userbpf_call *run, int pc, uint64_t addr, int size, bool wri
 			best = i;
 		}
 	}
-	if (best_gap == UINT64_MAX)
+	/* Far from everything (a scalar used as a pointer, say): no region is worth naming. */
+	if (best_gap > VM_FAULT_NEAR)
 		return err_set(run->err, -EFAULT, "vm", pc, "%s outside every region", what);
-	/* The offset from the region's start tells how far off the access was, and which way. */
+	/* Where the access is relative to the region: r10-relative on the stack, as programs
+	 * address it; from the start elsewhere. Either way it tells how far off, and which way. */
+	if (best == 0)
+		snprintf(where, sizeof(where), "at r10%+lld",
+			 (long long)(addr - (run->stack_low + VM_STACK_SIZE)));
+	else
+		snprintf(where, sizeof(where), "at offset %lld", (long long)(addr - s[best].lo));
 	return err_set(run->err, -EFAULT, "vm", pc,
-		       "%s outside every region (%s %s [0x%llx, 0x%llx), at offset %lld)", what,
+		       "%s outside every region (%s %s [0x%llx, 0x%llx), %s)", what,
 		       best_gap ? "nearest:" : "it crosses a bound of", s[best].name,
-		       (unsigned long long)s[best].lo, (unsigned long long)s[best].hi,
-		       (long long)(addr - s[best].lo));
+		       (unsigned long long)s[best].lo, (unsigned long long)s[best].hi, where);
 }
 
 int vm_budget_exhausted(struct userbpf_call *run, int pc)

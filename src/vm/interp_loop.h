@@ -371,11 +371,13 @@ L_CALL_LOCAL:
 	frames[depth].ret = pc + 1;
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
-	reg[10] -= VM_STACK_SIZE;
+	/* R10 and the stack bounds follow from the depth alone, never from a register value. */
+	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
 	sspan += VM_STACK_SIZE;
+	memset((void *)(uintptr_t)slo, 0, VM_STACK_SIZE); /* a fresh frame reads as zeros */
 #endif
 	pc += pc->imm;
 	NEXT();
@@ -389,7 +391,7 @@ L_EXIT:
 	}
 	depth--;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	reg[10] += VM_STACK_SIZE;
+	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "../jit/jit.h"
 
 /* Every `call imm` must name a helper the environment has, as the kernel checks at load. */
 static int check_helpers(const struct userbpf_env *env, const struct bpf_insn *insns, uint32_t n,
@@ -169,6 +170,7 @@ void userbpf_prog_free(struct userbpf_prog *prog)
 	if (!prog)
 		return;
 	vm_interp_free(prog);
+	jit_free(prog);
 	for (uint32_t i = 0; i < prog->nmaps; i++)
 		userbpf_map_free(prog->maps[i]);
 	free(prog->maps);

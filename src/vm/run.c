@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "../jit/jit.h"
 
 /* Read an options field only if the caller's struct (of size opts->sz) contains it. */
 #define OPT(opts, field, dflt)                                                                  \
@@ -58,8 +59,12 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	run.budget = budget ? budget : USERBPF_DEFAULT_BUDGET;
 	run.stack_top = (uint64_t)(uintptr_t)(run.stack + sizeof(run.stack));
 	run.stack_low = run.stack_top - VM_STACK_SIZE;
-	run.pkt = mem;
-	run.pkt_len = mem ? len : 0;
+	run.pkt = OPT(opts, pkt, NULL);
+	run.pkt_len = run.pkt ? OPT(opts, pkt_len, 0) : 0;
+	if (!run.pkt) {
+		run.pkt = mem;
+		run.pkt_len = mem ? len : 0;
+	}
 	run.nregions = 0;
 	run.abort_code = 0;
 	run.abort_msg[0] = 0;
@@ -74,17 +79,20 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	/*
 	 * An unverified program may read stack it never wrote: give it zeros rather than stale
 	 * host data, so runs are reproducible and back ends agree. A verified program cannot.
+	 * Frame 0 here; each back end zeroes a frame as a local call pushes it (cheaper than all
+	 * VM_MAX_FRAMES frames up front for the common program without calls).
 	 */
 	if (run.checked)
-		memset(run.stack, 0, sizeof(run.stack));
+		memset(run.stack + sizeof(run.stack) - VM_STACK_SIZE, 0, VM_STACK_SIZE);
 
 	switch (backend) {
-	case USERBPF_BACKEND_DEFAULT:
 	case USERBPF_BACKEND_INTERP:
 		ret = vm_interp_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
 		break;
+	case USERBPF_BACKEND_DEFAULT:
 	case USERBPF_BACKEND_JIT:
-		return err_set(err, -ENOTSUP, "vm", -1, "the JIT back end is not built in");
+		ret = jit_run(prog, &run, (uint64_t)(uintptr_t)mem, len, &result);
+		break;
 	default:
 		return err_set(err, -EINVAL, "vm", -1, "run options: unknown back end %d",
 			       (int)backend);

@@ -18,6 +18,23 @@
  *    outside it ends the program with R0 = 0, as in the kernel. They leave R1-R5 unchanged.
  *  - Division by zero gives 0, modulo by zero leaves dst unchanged; INT_MIN s/ -1 = INT_MIN,
  *    INT_MIN s% -1 = 0 (RFC 9669).
+ * Details both back ends follow (the interpreter, src/vm/interp_loop.h, is the reference):
+ *  - Budget B: the (B+1)-th charge fails. A jump is backward when its offset is negative
+ *    (target <= pc, a jump to itself included). A local call checks the depth first (the call
+ *    that would make frame 9 fails, in unchecked mode too), then charges. No budget unchecked.
+ *  - run->stack_low follows R10 on every local call and exit (helpers and vm_fault read it).
+ *  - Faults are detected before any effect; atomics (cmpxchg included) check as writes.
+ *    Misaligned atomics are allowed (done non-atomically). In checked mode every frame is
+ *    zeroed when pushed: frame 0 by userbpf_prog_run, frame k by the local call entering it.
+ *  - Helper calls (call imm, callx with the id in dst's full 64 bits) leave R1-R5 unchanged;
+ *    an unregistered id is vm_unknown_helper(). After the helper returns, a non-zero
+ *    run->abort_code ends the run with vm_helper_aborted(); *r0 is not written.
+ *  - After a local call R1-R5 hold whatever the callee left in them.
+ *  - LD_ABS offset = imm, LD_IND offset = (s32)((u32)src + (u32)imm); negative or past the
+ *    packet ends the program successfully with R0 = 0; the value is zero-extended.
+ *  - kfunc calls: vm_unsupported(run, pc, "kfunc call"); lddw with src != 0 (an unresolved
+ *    map/object reference): vm_unsupported(run, pc, "lddw of a map or object reference (not
+ *    resolved by a loader)"), both when executed, not at load.
  */
 #ifndef USERBPF_VM_H
 #define USERBPF_VM_H

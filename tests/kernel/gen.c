@@ -43,14 +43,22 @@ struct kgen_prog {
 	 * is part of the result.
 	 */
 	bool pkt;
+	/*
+	 * With `ldabs` (one function, no calls: the kernel forbids mixing the two), r6 holds the
+	 * context for the kernel's sake and is never touched, and the program also reads the input
+	 * with the legacy LD_ABS / LD_IND (in the kernel: an skb's packet, SCHED_CLS).
+	 */
+	bool ldabs;
 	uint8_t input[KGEN_PKT_LEN];
+	/* function f's prologue (registers and stack set up) is [start[f], body[f]) */
+	size_t start[KGEN_MAX_FUNCS], body[KGEN_MAX_FUNCS];
 };
 
 struct kgen {
 	uint64_t rng;
 	struct kgen_prog *p;
 	int func;      /* the function being generated */
-	int nregs;     /* operands come from r0..r(nregs-1): r9 is the input pointer with pkt */
+	unsigned avoid; /* registers that are not operands (bit r): r9 with pkt, r6 with ldabs */
 	int area;      /* bytes of initialised stack below r10 in this function (multiple of 8) */
 	int ncalls;
 	struct { size_t pc; int target; } calls[KGEN_MAX_CALLS];
@@ -137,7 +145,12 @@ static void kgen_lddw(struct kgen *g, int dst, uint64_t v)
 
 static int kgen_reg(struct kgen *g)
 {
-	return (int)kgen_below(g, (uint32_t)g->nregs);
+	int r;
+
+	do
+		r = (int)kgen_below(g, 10);
+	while (g->avoid & (1u << r));
+	return r;
 }
 
 /* One ALU or ALU64 operation with random operands (every operation of both classes). */
@@ -263,8 +276,25 @@ static void kgen_atomic(struct kgen *g)
 	bool dw = kgen_chance(g, 50);
 	int16_t off = kgen_stack_off(g, dw ? 8 : 4);
 
-	kgen_emit(g, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), BPF_REG_10, kgen_reg(g), off,
-		  ops[kgen_below(g, sizeof(ops) / sizeof(ops[0]))]);
+	int32_t op = ops[kgen_below(g, sizeof(ops) / sizeof(ops[0]))];
+
+	/*
+	 * Kernel quirk (6.18): precision tracking does not follow a value an atomic fetch
+	 * (fetch ops, xchg, cmpxchg) reads from a stack slot holding a known constant, so a branch
+	 * on it can be pruned unsoundly and reachable code removed as dead. A byte store first
+	 * makes the slot unknown to the verifier, which avoids it.
+	 */
+	if (op & BPF_FETCH)
+		kgen_emit(g, BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, off, kgen_imm(g));
+	kgen_emit(g, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), BPF_REG_10, kgen_reg(g), off, op);
+	/*
+	 * Kernel quirk (seen on 6.18, x86-64): the verifier adds the zero-extension of r0 after a
+	 * 32-bit cmpxchg only where it sees a 64-bit read of r0 on the paths it walks; a read
+	 * reached only through a pruned path is missed, and x86's cmpxchg leaves the upper half
+	 * of rax alone when it succeeds. Reading r0 as 64 bits at once makes the kernel add it.
+	 */
+	if (!dw && op == BPF_CMPXCHG)
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, 0, 0);
 }
 
 /*
@@ -273,7 +303,9 @@ static void kgen_atomic(struct kgen *g)
  */
 static void kgen_fold(struct kgen *g)
 {
-	for (int r = 1; r < g->nregs; r++) {
+	for (int r = 1; r <= 9; r++) {
+		if (g->avoid & (1u << r))
+			continue;
 		kgen_emit(g, BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x2545f491);
 		kgen_emit(g, BPF_ALU64 | BPF_XOR | BPF_X, 0, r, 0, 0);
 	}
@@ -308,6 +340,46 @@ static void kgen_patch_off(struct kgen *g, size_t at)
 	g->p->insns[at].off = (int16_t)(g->p->n - (at + 1));
 }
 
+/*
+ * After a call or a legacy packet load, which clobber r1-r5 (the kernel's verifier forbids
+ * reading them), give them values again before anything reads them.
+ */
+static void kgen_reset_args(struct kgen *g)
+{
+	for (int r = 1; r <= 5; r++) {
+		int src = kgen_reg(g);
+
+		if (kgen_chance(g, 50) && (src == 0 || src > 5))
+			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, src, 0, 0);
+		else
+			kgen_set(g, r);
+	}
+}
+
+/*
+ * A legacy packet load (r0 = big-endian input bytes). Offsets stay inside the input or go far
+ * past its end (both back ends then end the program with r0 = 0); never negative, where the
+ * kernel has its own meanings (SKF_NET_OFF, SKF_LL_OFF). LD_IND's register is set just before.
+ */
+static void kgen_ldabs(struct kgen *g)
+{
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W };
+	int si = (int)kgen_below(g, 3), bytes = 1 << si;
+	int32_t off = kgen_chance(g, 3) ? 100 + (int32_t)kgen_below(g, 1000)
+					: (int32_t)kgen_below(g, (uint32_t)(KGEN_PKT_LEN - bytes + 1));
+
+	if (kgen_chance(g, 50)) {
+		kgen_emit(g, BPF_LD | BPF_ABS | sizes[si], 0, 0, 0, off);
+	} else {
+		int src = kgen_reg(g);
+		int32_t part = (int32_t)kgen_below(g, (uint32_t)off + 1);
+
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_K, src, 0, 0, part);
+		kgen_emit(g, BPF_LD | BPF_IND | sizes[si], 0, src, 0, off - part);
+	}
+	kgen_reset_args(g);
+}
+
 static void kgen_call(struct kgen *g, int target)
 {
 	if (g->ncalls >= KGEN_MAX_CALLS || g->p->n >= KGEN_MAX_INSNS - 8)
@@ -318,13 +390,7 @@ static void kgen_call(struct kgen *g, int target)
 	g->fcalls--;
 	g->called[target] = true;
 	kgen_emit(g, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1);
-	/* The callee clobbered r1-r5: give them values again before anything reads them. */
-	for (int r = 1; r <= 5; r++) {
-		if (kgen_chance(g, 50))
-			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, kgen_chance(g, 50) ? 0 : 6 + (int)kgen_below(g, (uint32_t)g->nregs - 6), 0, 0);
-		else
-			kgen_set(g, r);
-	}
+	kgen_reset_args(g);
 }
 
 static void kgen_block(struct kgen *g, int nstmts, int depth)
@@ -343,7 +409,9 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 		} else if (k < 66) {
 			kgen_atomic(g);
 		} else if (k < 72) {
-			if (g->nregs == 9)
+			if (g->p->ldabs)
+				kgen_ldabs(g);
+			else if (g->p->pkt && g->func == 0)
 				kgen_pkt_access(g);
 			else
 				kgen_load(g);
@@ -382,13 +450,14 @@ static void kgen_function(struct kgen *g, int func)
 	g->start[func] = g->p->n;
 	g->fcalls = 2;
 	g->branches = 12 - 3 * func; /* callees are verified once per path through their callers */
-	g->nregs = func == 0 && g->p->pkt ? 9 : 10;
+	g->avoid = (func == 0 && g->p->pkt ? 1u << 9 : 0) | (g->p->ldabs ? 1u << 6 : 0);
 	if (func == 0) {
 		/* The entry: no register holds anything useful yet (but r1, the input, with pkt). */
 		if (g->p->pkt)
 			kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_1, 0, 0);
-		for (int r = 0; r < g->nregs; r++)
-			kgen_set(g, r);
+		for (int r = 0; r <= 9; r++)
+			if (!(g->avoid & (1u << r)))
+				kgen_set(g, r);
 	} else {
 		/* A callee has r1-r5 from its caller; derive r0 and r6-r9 from them or constants. */
 		static const int regs[] = { 0, 6, 7, 8, 9 };
@@ -409,6 +478,8 @@ static void kgen_function(struct kgen *g, int func)
 		else
 			kgen_emit(g, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (int16_t)off, kgen_imm(g));
 	}
+	g->p->start[func] = g->start[func];
+	g->p->body[func] = g->p->n;
 	kgen_block(g, 4 + (int)kgen_below(g, 40), 0);
 	if (func + 1 < g->p->nfuncs && !g->called[func + 1])
 		kgen_call(g, func + 1); /* so that every function is reachable */
@@ -430,6 +501,11 @@ static void kgen_program(uint64_t seed, struct kgen_prog *p)
 	p->pkt = kgen_chance(&g, 50);
 	for (int i = 0; i < KGEN_PKT_LEN; i++)
 		p->input[i] = kgen_chance(&g, 30) ? (uint8_t)kgen_imm(&g) : (uint8_t)kgen_next(&g);
+	p->ldabs = kgen_chance(&g, 15);
+	if (p->ldabs) {
+		p->nfuncs = 1;
+		p->pkt = false;
+	}
 	for (int f = 0; f < p->nfuncs; f++)
 		kgen_function(&g, f);
 	for (int i = 0; i < g.ncalls; i++)

@@ -92,7 +92,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fflush(stdout);
-		snprintf(cmd, sizeof(cmd), "bpftool prog dump xlated id %u", info.id);
+		/* XLATED_ARGS=" opcodes" adds bpftool's raw byte lines */
+		snprintf(cmd, sizeof(cmd), "bpftool prog dump xlated id %u%s", info.id,
+			 getenv("XLATED_ARGS") ? getenv("XLATED_ARGS") : "");
 		if (system(cmd))
 			return 1;
 	}

@@ -202,6 +202,9 @@ static int random_insn(struct bpf_insn *in, enum isa_op op)
 	case F_ATOMIC: s.dst_reg = (uint8_t)(rnd() % 11); break;
 	default: break;
 	}
+	/* fetching atomics write src, and R10 is read only */
+	if (i->format == F_ATOMIC && (s.imm & BPF_FETCH) && s.imm != BPF_CMPXCHG && s.src_reg == 10)
+		s.src_reg = 9;
 	if (i->format == F_LDDW) {
 		uint32_t hi = (uint32_t)rnd();
 
@@ -445,6 +448,8 @@ static void test_goldens(void)
 /* ---- the two syntaxes agree ---- */
 static const char *const pairs[][2] = {
 	{"r1 = 42", "mov %r1, 42"},
+	{"w1 = w2", "mov32 r1, r2"},
+	{"r1 = *(u8 *)(r2 -1)", "ldxb r1, [r2-1]"},
 	{"w1 += w2", "add32 %r1, %r2"},
 	{"r1 = -r1", "neg %r1"},
 	{"w1 = -w1", "neg32 %r1"},
@@ -574,6 +579,20 @@ static void test_programs(void)
 	}
 	asm_prog_free(&p);
 
+	/* `bpftool prog dump xlated id N opcodes` pasted as is (recorded on 6.18) */
+	CHECK(asm_assemble("int prog(struct __sk_buff * skb):\n"
+			   "; return 0;\n"
+			   "   0: (b7) r0 = 0\n"
+			   "       b7 00 00 00 00 00 00 00\n"
+			   "   1: (18) r1 = 0x1122334455667788\n"
+			   "       18 01 00 00 88 77 66 55 00 00 00 00 44 33 22 11\n"
+			   "   3: (95) exit\n"
+			   "       95 00 00 00 00 00 00 00\n",
+			   &p, &err) == 0);
+	CHECK(p.n == 4 && p.insns[1].code == 0x18 && p.insns[2].imm == 0x11223344 &&
+	      p.insns[3].code == 0x95);
+	asm_prog_free(&p);
+
 	/* map references */
 	CHECK(asm_assemble("r1 = map[counts]\nr2 = map_value[counts]+8\nr3 = map_value[other]\n"
 			   "exit\n",
@@ -597,6 +616,45 @@ static void test_programs(void)
 		buf_free(&b);
 	}
 	asm_prog_free(&p);
+
+	/* .map declarations */
+	CHECK(asm_assemble("  .map counts array key=4 value=8 entries=1 flags=rdonly_prog "
+			   "init=0x0102 freeze // constant\n"
+			   ".map events ringbuf key=0 value=0 entries=4096\n"
+			   ".map flows lru_hash key=0x10 value=8 entries=1024 flags=no_prealloc|wronly_prog\n"
+			   "r1 = map[counts]\nr2 = map_value[counts]+7\nr3 = map[flows]\nexit\n",
+			   &p, &err) == 0);
+	CHECK(p.ndecls == 3 && p.nmaps == 3);
+	if (p.ndecls == 3) {
+		const struct asm_mapdecl *d = p.decls;
+
+		CHECK_STR(d[0].name, "counts");
+		CHECK(d[0].type == BPF_MAP_TYPE_ARRAY && d[0].key_size == 4 && d[0].value_size == 8 &&
+		      d[0].max_entries == 1 && d[0].flags == BPF_F_RDONLY_PROG && d[0].freeze &&
+		      d[0].line == 1);
+		CHECK(d[0].init && d[0].init_len == 2 && d[0].init[0] == 1 && d[0].init[1] == 2 &&
+		      d[0].init[2] == 0 && d[0].init[7] == 0);
+		CHECK_STR(d[1].name, "events");
+		CHECK(d[1].type == BPF_MAP_TYPE_RINGBUF && d[1].key_size == 0 && d[1].value_size == 0 &&
+		      d[1].max_entries == 4096 && !d[1].init && !d[1].freeze && d[1].flags == 0);
+		CHECK(d[2].type == BPF_MAP_TYPE_LRU_HASH && d[2].key_size == 16 &&
+		      d[2].flags == (BPF_F_NO_PREALLOC | BPF_F_WRONLY_PROG) && d[2].line == 3);
+	}
+	asm_prog_free(&p);
+	/* without any .map line, references stay free for the host to resolve */
+	CHECK(asm_assemble("r1 = map[anything]\nexit\n", &p, &err) == 0 && p.ndecls == 0);
+	asm_prog_free(&p);
+	/* every bpftool type name maps to its UAPI number and back */
+	CHECK(asm_map_type("percpu_array", 12) == BPF_MAP_TYPE_PERCPU_ARRAY);
+	CHECK(asm_map_type("lpm_trie", 8) == BPF_MAP_TYPE_LPM_TRIE);
+	CHECK(asm_map_type("prog_array", 10) == BPF_MAP_TYPE_PROG_ARRAY);
+	CHECK(asm_map_type("arra", 4) == -1);
+	for (uint32_t t = BPF_MAP_TYPE_HASH; t <= BPF_MAP_TYPE_USER_RINGBUF; t++) {
+		const char *n = asm_map_type_name(t);
+
+		CHECK(n && asm_map_type(n, strlen(n)) == (int)t);
+	}
+	CHECK(asm_map_type_name(BPF_MAP_TYPE_UNSPEC) == NULL);
 
 	/* helper names: from the UAPI table, and a host callback */
 	CHECK_STR(asm_helper_name(1), "bpf_map_lookup_elem");
@@ -639,7 +697,29 @@ static const struct {
 	{"a:\nr0 = 0\n  a: exit", 3, 3, "duplicate label 'a'"},
 	{"goto +5\nexit", 1, 1, "jump out of range"},
 	{"r0 = 0\ngoto end\nend:", 2, 6, "past the last instruction"},
-	{".map counts array key=4 value=8 entries=1\nexit", 1, 1, "unknown directive '.map'"},
+	{".mapx counts array key=4 value=8 entries=1\nexit", 1, 1, "unknown directive '.mapx'"},
+	{".map\nexit", 1, 5, "expected a map name"},
+	{".map m\nexit", 1, 7, "expected a map type"},
+	{".map m arrayy key=4 value=8 entries=1\nexit", 1, 8, "unknown map type 'arrayy'"},
+	{".map m array key=4 value=8\nexit", 1, 1, "needs key=, value= and entries="},
+	{".map m array key=4 key=4 value=8 entries=1\nexit", 1, 20, "'key' given twice"},
+	{".map m array key=-1 value=8 entries=1\nexit", 1, 18, "out of range"},
+	{".map m array key=4 value=8 entries=0x100000000\nexit", 1, 36, "out of range"},
+	{".map m array key=4 value=8 entries=1 size=3\nexit", 1, 38, "unknown .map attribute"},
+	{".map m array key=4 value=8 entries=1 flags=rdonly\nexit", 1, 44, "unknown map flag"},
+	{".map m array key=4 value=8 entries=1 flags=rdonly_prog|wronly_prog\nexit", 1, 1,
+	 "exclude each other"},
+	{".map m array key=4 value=2 entries=1 init=010203\nexit", 1, 1, "init has 3 bytes"},
+	{".map m array key=4 value=2 entries=1 init=012\nexit", 1, 43, "even number of hex"},
+	{".map m array key=4 value=2 entries=1 init=01 02\nexit", 1, 46, "expected key="},
+	{".map m array key=4 value=2 entries=1 freeze freeze\nexit", 1, 45, "freeze given twice"},
+	{".map m array key 4 value=2 entries=1\nexit", 1, 18, "expected '='"},
+	{".map m array key=4 value=8 entries=1\n.map m hash key=4 value=8 entries=1\nexit", 2, 6,
+	 "duplicate map 'm' (first declared on line 1)"},
+	{".map m array key=4 value=8 entries=1\nr0 = 0\nr1 = map[n]\nexit", 3, 1,
+	 "map 'n' is not declared"},
+	{".map m array key=4 value=8 entries=1\nr1 = map_value[m]+8\nexit", 2, 1,
+	 "past the value size 8"},
 	{"r1 = *(u32 *)(r1 +16\nexit", 1, 21, "expected ')'"},
 	{"if r1 > 10 goto\nexit", 1, 16, "expected a jump target"},
 	{"if r1 >> 10 goto +0\nexit", 1, 8, "expected a number, found '>'"},
@@ -660,6 +740,8 @@ static const struct {
 	{"r10 = 1\nexit", 1, 1, "frame pointer is read only"},
 	{"lock *(u16 *)(r1 +0) += r2\nexit", 1, 6, "atomic operations take u32 or u64"},
 	{"r1 = foo\nexit", 1, 6, "unknown operand 'foo'"},
+	{"r1 = *(u8 *)(r2 - 9223372036854775808)\nexit", 1, 17, "out of range"},
+	{"ldxb %r1, [%r2-9223372036854775808]\nexit", 1, 15, "out of range"},
 	{"mov %w1, 1\nexit", 1, 5, "expected a register %r0-%r10"},
 };
 

@@ -6,6 +6,7 @@
  * Programs are hand-encoded with the small macros below.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "test.h"
@@ -61,6 +62,17 @@ static uint64_t h_memok(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t
 			struct userbpf_call *call)
 {
 	return userbpf_call_mem_ok(call, a, b, c != 0);
+}
+
+static uint64_t h_abort_long(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+			     struct userbpf_call *call)
+{
+	char msg[600];
+
+	memset(msg, 'x', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = 0;
+	userbpf_call_abort(call, 0, msg); /* 0: no code given, -ECANCELED */
+	return 0;
 }
 
 static uint64_t h_abort(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
@@ -447,6 +459,18 @@ static void test_atomics(void)
 		CHECK(a.mem == 0xff && a.r2 == 0xf0);
 		a = atomic(BPF_W, BPF_OR, 0xf0, 0x0f, 0, mis);
 		CHECK(a.mem == 0xff && a.r2 == 0x0f);
+		a = atomic(BPF_W, BPF_OR | BPF_FETCH, 0xf0000000, 0x0f, 0, mis);
+		CHECK(a.mem == 0xf000000f && a.r2 == 0xf0000000);
+		a = atomic(BPF_DW, BPF_OR, 0xf0, 0x0f00000000ull, 0, mis);
+		CHECK(a.mem == 0x0f000000f0ull && a.r2 == 0x0f00000000ull);
+		a = atomic(BPF_W, BPF_AND | BPF_FETCH, 0xff00ff00, 0xfff0, 0, mis);
+		CHECK(a.mem == 0xff00 && a.r2 == 0xff00ff00);
+		a = atomic(BPF_DW, BPF_AND, 0xff000000ffull, 0xf0000000f0ull, 0, mis);
+		CHECK(a.mem == 0xf0000000f0ull && a.r2 == 0xf0000000f0ull);
+		a = atomic(BPF_W, BPF_XOR, 0xffff, 0xff, 0, mis);
+		CHECK(a.mem == 0xff00 && a.r2 == 0xff);
+		a = atomic(BPF_DW, BPF_XOR, 0x100000000ull, 0x100000001ull, 0, mis);
+		CHECK(a.mem == 1 && a.r2 == 0x100000001ull);
 		a = atomic(BPF_DW, BPF_AND | BPF_FETCH, 0xff, 0x0f, 0, mis);
 		CHECK(a.mem == 0x0f && a.r2 == 0xff);
 		a = atomic(BPF_W, BPF_AND, 0xff, 0x3c, 0, mis);
@@ -472,6 +496,58 @@ static void test_atomics(void)
 	}
 }
 
+/* Two threads run one program on shared memory: aligned atomics must really be atomic. */
+struct atomic_job {
+	struct userbpf_prog *prog;
+	uint64_t *shared;
+	pthread_barrier_t *start;
+	int ret;
+};
+
+static void *atomic_worker(void *arg)
+{
+	struct atomic_job *job = arg;
+	struct userbpf_error e;
+	uint64_t r;
+	USERBPF_OPTS(userbpf_run_opts, ro, .budget = 100000000);
+
+	pthread_barrier_wait(job->start);
+	job->ret = userbpf_prog_run(job->prog, job->shared, 16, &ro, &r, &e);
+	return NULL;
+}
+
+static void test_atomics_threads(void)
+{
+	enum { ITER = 2000000 };
+	/* ITER times: lock add [r1], 1 (64-bit) and lock add [r1 + 8], 1 (32-bit) */
+	const struct bpf_insn p[] = {MOV_K(2, 1), MOV_K(3, ITER), ATOM(BPF_DW, 1, 2, 0, BPF_ADD),
+				     ATOM(BPF_W, 1, 2, 8, BPF_ADD), ALU_K(BPF_SUB, 3, 1),
+				     JMP_K(BPF_JNE, 3, 0, -4), MOV_K(0, 0), EXIT()};
+	uint64_t shared[2] = {0, 0};
+	struct atomic_job jobs[2];
+	pthread_t th[2];
+	struct userbpf_prog *prog = userbpf_prog_load(env, p, sizeof(p), NULL, &err);
+	pthread_barrier_t start;
+	uint32_t w;
+
+	CHECK(prog != NULL);
+	if (!prog)
+		return;
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++) {
+		jobs[i] = (struct atomic_job){prog, shared, &start, -1};
+		pthread_create(&th[i], NULL, atomic_worker, &jobs[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	CHECK(jobs[0].ret == 0 && jobs[1].ret == 0);
+	CHECK_EQ_U64(shared[0], 2 * ITER);
+	memcpy(&w, &shared[1], 4);
+	CHECK_EQ_U64(w, 2 * ITER);
+	userbpf_prog_free(prog);
+}
+
 /* ---- calls ---- */
 
 static void test_local_calls(void)
@@ -486,6 +562,15 @@ static void test_local_calls(void)
 			 MOV_K(6, 1000), MOV_K(7, 1000), MOV_K(8, 1000), MOV_K(9, 1000),
 			 ST(BPF_DW, 10, -8, 77), MOV_X(0, 1), ALU_K(BPF_ADD, 0, 1), EXIT()),
 		     101 + 10 + 5);
+	/* in checked mode a frame is zeroed each time a call pushes it */
+	{
+		uint64_t r;
+		const struct bpf_insn p[] = {CALL_LOCAL(2), CALL_LOCAL(1), EXIT(),
+					     /* f: r0 = its slot (0 when fresh); slot = 77 */
+					     LDX(BPF_DW, 0, 10, -8), ST(BPF_DW, 10, -8, 77), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == 0);
+		CHECK_EQ_U64(r, 0);
+	}
 	/* the callee's R10 is the caller's minus 512 */
 	CHECK_EQ_U64(RUN(MOV_X(6, 10), CALL_LOCAL(3), ALU_X(BPF_SUB, 6, 0), MOV_X(0, 6), EXIT(),
 			 MOV_X(0, 10), EXIT()),
@@ -494,6 +579,21 @@ static void test_local_calls(void)
 	CHECK_EQ_U64(RUN(ST(BPF_DW, 10, -8, 33), MOV_X(1, 10), ALU_K(BPF_ADD, 1, -8), CALL_LOCAL(1),
 			 EXIT(), LDX(BPF_DW, 0, 1, 0), ST(BPF_DW, 1, 0, 1), EXIT()),
 		     33);
+	/*
+	 * isa_validate lets a fetching atomic write R10 (its src). The stack bounds and the
+	 * caller's R10 come from the call depth, so a clobbered R10 cannot widen the stack: the
+	 * callee sets its R10 to 0x1000 and returns; the caller's R10 is intact.
+	 */
+	CHECK_EQ_U64(RUN(ST(BPF_DW, 10, -8, 5), CALL_LOCAL(2), LDX(BPF_DW, 0, 10, -8), EXIT(),
+			 ST(BPF_DW, 10, -8, 0x1000), MOV_X(1, 10),
+			 ATOM(BPF_DW, 1, 10, -8, BPF_XCHG), EXIT()),
+		     5);
+	{
+		uint64_t r;
+		const struct bpf_insn p[] = {ST(BPF_DW, 10, -8, 0x1000), MOV_X(1, 10),
+					     ATOM(BPF_DW, 1, 10, -8, BPF_XCHG), ST(BPF_B, 10, -1, 1), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 3);
+	}
 	/* recursion to exactly VM_MAX_FRAMES frames: r1 = depth to go */
 	{
 		const struct bpf_insn p[] = {CALL_LOCAL(1), EXIT(),
@@ -590,6 +690,14 @@ static void test_helpers(void)
 		CHECK(run_mode(p3, N(p3), b, 16, false, NULL, &r) == 0 && r == 1);
 		CHECK(run_mode(p4, N(p4), b, 16, false, NULL, &r) == 0 && r == 1);
 		CHECK(run_mode(p5, N(p5), b, 16, false, NULL, &r) == 0 && r == 0);
+		/* unchecked runs vouch for their pointers */
+		CHECK(run_mode(p5, N(p5), b, 16, true, NULL, &r) == 0 && r == 1);
+	}
+	/* a long abort message is truncated, not overflowed */
+	{
+		const struct bpf_insn p[] = {CALL(6), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -ECANCELED);
+		CHECK(strlen(err.message) < sizeof(err.message) && strstr(err.message, "xxxx") != NULL);
 	}
 }
 
@@ -671,12 +779,25 @@ static void test_faults(void)
 		CHECK(strstr(err.message, "read of 1 byte at 0x0 outside every region") != NULL);
 	}
 	{
+		/* an access wrapping around the address space; no input memory at all */
+		const struct bpf_insn p[] = {LDDW(1, 0xfffffffffffffffcull), LDX(BPF_DW, 0, 1, 0), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 2);
+		CHECK(strstr(err.message, "wraps around the address space") != NULL);
+	}
+	{
+		/* far from every region: none is named */
+		const struct bpf_insn p[] = {LDDW(1, 0x1000), LDX(BPF_DW, 0, 1, 0), EXIT()};
+		CHECK(run_mode(p, N(p), NULL, 0, false, NULL, &r) == -EFAULT && err.insn == 2);
+		CHECK(strstr(err.message, "at 0x1000 outside every region") != NULL);
+		CHECK(strstr(err.message, "nearest") == NULL);
+	}
+	{
 		/* below the stack and above it */
 		const struct bpf_insn p[] = {ST(BPF_B, 10, -513, 1), EXIT()};
 		const struct bpf_insn p2[] = {LDX(BPF_W, 0, 10, -2), EXIT()};
 		const struct bpf_insn p3[] = {LDX(BPF_B, 0, 10, 0), EXIT()};
 		CHECK(run_mode(p, N(p), b, 16, false, NULL, &r) == -EFAULT);
-		CHECK(strstr(err.message, "nearest: stack") != NULL && strstr(err.message, "at offset -1)"));
+		CHECK(strstr(err.message, "nearest: stack") != NULL && strstr(err.message, "at r10-513)"));
 		CHECK(run_mode(p2, N(p2), b, 16, false, NULL, &r) == -EFAULT);
 		CHECK(run_mode(p3, N(p3), b, 16, false, NULL, &r) == -EFAULT);
 	}
@@ -706,7 +827,11 @@ static void test_faults(void)
 	}
 	{
 		/* host regions: a writable one and a read-only one */
-		uint8_t h1[8] = {1, 2, 3, 4, 5, 6, 7, 8}, h2[4] = {9, 9, 9, 9};
+		/* gaps keep the two regions apart whatever the compiler's stack layout */
+		struct {
+			uint8_t h1[8], gap1[32], h2[4], gap2[32];
+		} hm = {{1, 2, 3, 4, 5, 6, 7, 8}, {0}, {9, 9, 9, 9}, {0}};
+		uint8_t *h1 = hm.h1, *h2 = hm.h2;
 		struct userbpf_region regs[2] = {{h1, 8, true}, {h2, 4, false}};
 		USERBPF_OPTS(userbpf_run_opts, ro, .regions = regs, .nregions = 2);
 		const struct bpf_insn p[] = {LDDW(1, (uintptr_t)h1), LDDW(2, (uintptr_t)h2),
@@ -814,8 +939,7 @@ static void test_api(void)
 		USERBPF_OPTS(userbpf_run_opts, jit, .backend = USERBPF_BACKEND_JIT);
 		USERBPF_OPTS(userbpf_run_opts, in, .backend = USERBPF_BACKEND_INTERP);
 		USERBPF_OPTS(userbpf_run_opts, badb, .backend = (enum userbpf_backend)9);
-		CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r, &err) == -ENOTSUP);
-		CHECK(strstr(err.message, "JIT back end is not built in") != NULL);
+		CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r, &err) == 0 && r == 3);
 		CHECK(userbpf_prog_run(prog, NULL, 0, &in, &r, &err) == 0 && r == 3);
 		CHECK(userbpf_prog_run(prog, NULL, 0, &badb, &r, &err) == -EINVAL);
 	}
@@ -844,6 +968,22 @@ static void test_api(void)
 	CHECK(userbpf_prog_run(NULL, NULL, 0, NULL, &r, &err) == -EINVAL);
 	userbpf_prog_free(prog);
 	userbpf_prog_free(NULL);
+
+	{
+		struct userbpf_env_opts eo = {.sz = 1};
+		struct userbpf_prog_opts po = {.sz = 1};
+		struct userbpf_prog_opts old = {.sz = offsetof(struct userbpf_prog_opts, unsafe_trusted),
+						.unsafe_trusted = true};
+		uint64_t secret = 1;
+		const struct bpf_insn q[] = {LDDW(1, (uintptr_t)&secret), LDX(BPF_DW, 0, 1, 0), EXIT()};
+
+		CHECK(!userbpf_env_new(&eo, &err) && err.code == -EINVAL);
+		CHECK(!userbpf_prog_load(env, p, sizeof(p), &po, &err) && err.code == -EINVAL);
+		/* a struct too short to hold unsafe_trusted: the program stays checked */
+		prog = userbpf_prog_load(env, q, sizeof(q), &old, &err);
+		CHECK(prog && userbpf_prog_run(prog, NULL, 0, NULL, &r, &err) == -EFAULT);
+		userbpf_prog_free(prog);
+	}
 
 	/* the helper table */
 	e2 = userbpf_env_new(NULL, &err);
@@ -895,6 +1035,7 @@ int main(void)
 	CHECK(userbpf_env_register_helper(env, 2, "cookie", h_cookie, &err) == 0);
 	CHECK(userbpf_env_register_helper(env, 3, "mem_ok", h_memok, &err) == 0);
 	CHECK(userbpf_env_register_helper(env, 4, "abort", h_abort, &err) == 0);
+	CHECK(userbpf_env_register_helper(env, 6, "abort_long", h_abort_long, &err) == 0);
 
 	test_alu();
 	test_endian();
@@ -902,6 +1043,7 @@ int main(void)
 	test_lddw_and_loops();
 	test_memory();
 	test_atomics();
+	test_atomics_threads();
 	test_local_calls();
 	test_helpers();
 	test_ld_abs();

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jit.c - the JIT's place in the run model: which mode a program may be compiled in, lazy
+ * compilation, entering native code with the run state, the public API around compiled code,
+ * and the runtime functions generated code calls on its slow paths.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "jit.h"
+
+/* Verified mode drops every runtime check: only for proven or explicitly trusted programs. */
+static int mode_allowed(const struct userbpf_prog *prog, enum jit_mode mode,
+			struct userbpf_error *err)
+{
+	if (mode == JIT_VERIFIED && !prog->verified && !prog->trusted)
+		return err_set(err, -EACCES, "jit", -1,
+			       "unchecked code needs a verified program or the unsafe_trusted flag");
+	return 0;
+}
+
+static int compile_into(struct userbpf_prog *prog, enum jit_mode mode, bool blind,
+			struct userbpf_error *err)
+{
+	struct jit_opts o = {.mode = mode, .blind = blind};
+	struct jit_code *code;
+	int ret = mode_allowed(prog, mode, err);
+
+	if (ret < 0)
+		return ret;
+	ret = jit_compile(prog, &o, &code, err);
+	if (ret < 0)
+		return ret;
+	/* An explicit (re)compilation replaces the code; no run may be using it meanwhile. */
+	jit_code_free(__atomic_exchange_n(&prog->jit[mode], code, __ATOMIC_ACQ_REL));
+	return 0;
+}
+
+int jit_prepare(struct userbpf_prog *prog, enum jit_mode mode, struct userbpf_error *err)
+{
+	struct jit_opts o = {.mode = mode};
+	struct jit_code *code, *none = NULL;
+	int ret;
+
+	if (__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE))
+		return 0;
+	ret = mode_allowed(prog, mode, err);
+	if (ret < 0)
+		return ret;
+	ret = jit_compile(prog, &o, &code, err);
+	if (ret < 0)
+		return ret;
+	/* Threads running the same program for the first time race here: the first code wins. */
+	if (!__atomic_compare_exchange_n(&prog->jit[mode], &none, code, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		jit_code_free(code);
+	return 0;
+}
+
+int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
+	    uint64_t *r0)
+{
+	enum jit_mode mode = run->checked ? JIT_CHECKED : JIT_VERIFIED;
+	jit_entry_fn fn;
+	struct jit_ret r;
+	int ret = jit_prepare(prog, mode, run->err);
+
+	if (ret < 0)
+		return ret;
+	fn = (jit_entry_fn)__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE)->mem;
+	r = fn(r1, r2, run);
+	*r0 = r.r0;
+	return (int)r.status;
+}
+
+void jit_free(struct userbpf_prog *prog)
+{
+	for (int m = 0; m < 2; m++) {
+		jit_code_free(prog->jit[m]);
+		prog->jit[m] = NULL;
+	}
+}
+
+/* ---- runtime entry points ---------------------------------------------------------------- */
+
+int jit_rt_mem_check(struct userbpf_call *run, uint64_t addr, uint32_t info)
+{
+	int size = (int)(info & 15);
+	bool write = (info >> 4) & 1;
+
+	if (vm_mem_ok(run, addr, (uint64_t)size, write))
+		return 0;
+	return vm_fault(run, (int)(info >> 5), addr, size, write);
+}
+
+userbpf_helper_fn jit_rt_helper(struct userbpf_call *run, uint64_t id)
+{
+	const struct userbpf_env *env = run->prog->env;
+
+	if (!env || id >= env->nhelpers)
+		return NULL;
+	return env->helpers[id].fn;
+}
+
+/* ---- public API ------------------------------------------------------------------------------ */
+
+USERBPF_API int userbpf_prog_jit_compile(struct userbpf_prog *prog,
+					 const struct userbpf_jit_opts *opts,
+					 struct userbpf_error *err)
+{
+	enum userbpf_jit_mode mode = USERBPF_JIT_CHECKED;
+	bool blind = false;
+
+	if (!prog)
+		return err_set(err, -EINVAL, "jit", -1, "no program");
+	if (opts) {
+		if (opts->sz < sizeof(size_t))
+			return err_set(err, -EINVAL, "jit", -1, "bad options size");
+		if (opts->sz >= offsetof(struct userbpf_jit_opts, mode) + sizeof(opts->mode))
+			mode = opts->mode;
+		if (opts->sz >= offsetof(struct userbpf_jit_opts, blind_constants) +
+					sizeof(opts->blind_constants))
+			blind = opts->blind_constants;
+	}
+	if (mode != USERBPF_JIT_VERIFIED && mode != USERBPF_JIT_CHECKED)
+		return err_set(err, -EINVAL, "jit", -1, "unknown JIT mode %d", (int)mode);
+	return compile_into(prog, (enum jit_mode)mode, blind, err);
+}
+
+USERBPF_API const void *userbpf_prog_jit_code(const struct userbpf_prog *prog,
+					      enum userbpf_jit_mode mode, size_t *len)
+{
+	const struct jit_code *code;
+
+	if (!prog || (mode != USERBPF_JIT_VERIFIED && mode != USERBPF_JIT_CHECKED))
+		return NULL;
+	code = prog->jit[mode];
+	if (!code)
+		return NULL;
+	if (len)
+		*len = code->size;
+	return code->mem;
+}
