@@ -55,6 +55,7 @@ struct stub {
 #define MAX_PASSES 24
 
 struct jc {
+	const struct userbpf_prog *prog;
 	const struct bpf_insn *in;
 	uint8_t *ops; /* enum isa_op of each slot (lddw tails unset) */
 	uint32_t n;
@@ -986,7 +987,14 @@ static int lower_insn(struct jc *j, uint32_t pc)
 	case F_EXIT:
 		lower_exit(j);
 		return 1;
-	case F_LDDW:
+	case F_LDDW: {
+		uint64_t v;
+
+		/* Map, map value and function references: resolved by vm_ld_imm64 (src/maps). */
+		if (in->src_reg != 0 && vm_ld_imm64(j->prog, pc, &v, NULL) == 0) {
+			load_imm64(j, bpf2x[in->dst_reg], v);
+			return 2;
+		}
 		if (in->src_reg != 0) {
 			E(x86_mov_rr(P, true, RDI, R12));
 			E(x86_mov_ri32(P, RSI, pc));
@@ -998,6 +1006,7 @@ static int lower_insn(struct jc *j, uint32_t pc)
 		}
 		load_imm64(j, bpf2x[in->dst_reg], (uint64_t)isa_imm64(in));
 		return 2;
+	}
 	case F_LD_ABS:
 	case F_LD_IND:
 		lower_ldpkt(j, op, in);
@@ -1178,7 +1187,8 @@ static void scan(struct jc *j)
 			j->helpers = true;
 		if (f == F_LD_ABS || f == F_LD_IND)
 			j->pkt = true;
-		if (f == F_CALL_KFUNC || (f == F_LDDW && in->src_reg))
+		if (f == F_CALL_KFUNC ||
+		    (f == F_LDDW && in->src_reg && vm_ld_imm64(j->prog, pc, &(uint64_t){0}, NULL)))
 			j->traps = true;
 		if (f == F_CALL || f == F_CALLX)
 			j->used |= 0x3e; /* a helper reads R1-R5 */
@@ -1259,6 +1269,7 @@ int jit_compile(const struct userbpf_prog *prog, const struct jit_opts *opts,
 	bool converged = false;
 
 	*out = NULL;
+	j.prog = prog;
 	j.in = prog->insns;
 	j.n = prog->n;
 	j.env = prog->env;

@@ -41,7 +41,9 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 #endif
 
 	memcpy(&reg[1], args, 5 * sizeof(uint64_t));
-	reg[10] = run->stack_low + VM_STACK_SIZE;
+	/* The entry frame: frame 0, or the frame a callback helper pushed (vm.h call_sub). */
+	const uint64_t frame0 = run->stack_low + VM_STACK_SIZE;
+	reg[10] = frame0;
 
 #define DST reg[pc->dst]
 #define SRC reg[pc->src]
@@ -372,7 +374,7 @@ L_CALL_LOCAL:
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
 	/* R10 and the stack bounds follow from the depth alone, never from a register value. */
-	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = frame0 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
@@ -391,7 +393,7 @@ L_EXIT:
 	}
 	depth--;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	reg[10] = run->stack_top - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = frame0 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;

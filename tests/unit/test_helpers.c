@@ -42,6 +42,10 @@
 
 static struct userbpf_env *env;
 static struct userbpf_error err;
+static enum userbpf_backend backend = USERBPF_BACKEND_INTERP;
+/* Tail calls and callbacks are the interpreter's so far (the JIT aborts them). */
+static const struct userbpf_run_opts interp_opts = {.sz = sizeof(struct userbpf_run_opts),
+						    .backend = USERBPF_BACKEND_INTERP};
 
 static struct userbpf_prog *load(const struct bpf_insn *p, size_t n, struct userbpf_map **maps,
 				 size_t nmaps, bool trusted)
@@ -64,8 +68,12 @@ static int run(const struct bpf_insn *p, size_t n, struct userbpf_map **maps, si
 
 	if (!prog)
 		return err.code;
+	{
+	USERBPF_OPTS(userbpf_run_opts, o, .backend = backend);
+
 	memset(&err, 0, sizeof(err));
-	ret = userbpf_prog_run(prog, mem, sizeof(mem), NULL, r0, &err);
+	ret = userbpf_prog_run(prog, mem, sizeof(mem), &o, r0, &err);
+	}
 	userbpf_prog_free(prog);
 	return ret;
 }
@@ -433,10 +441,26 @@ static void test_loop(void)
 	CHECK(run(p, N(p), NULL, 0, true, &r0) == 0 && r0 == 7021);
 	CHECK(run(faulting, N(faulting), NULL, 0, false, &r0) == -EFAULT);
 	CHECK(strstr(err.message, "bpf_loop: in the callback") != NULL);
+	/* a bpf-to-bpf call inside the callback gets its own frame below the callback's */
+	{
+		const struct bpf_insn q[] = {
+			ST(BPF_DW, 10, -8, 0), MOV_K(1, 3), LD_FUNC(2, 7), MOV_X(3, 10),
+			ALU_K(BPF_ADD, 3, -8), MOV_K(4, 0), CALL(BPF_FUNC_loop),
+			LDX(BPF_DW, 0, 10, -8), EXIT(),
+			/* 10: callback */
+			ST(BPF_DW, 10, -8, 7), MOV_X(6, 2), I(BPF_JMP | BPF_CALL, 0, 1, 0, 7),
+			LDX(BPF_DW, 3, 10, -8), ALU_X(BPF_ADD, 3, 0), LDX(BPF_DW, 4, 6, 0),
+			ALU_X(BPF_ADD, 4, 3), STX(BPF_DW, 6, 4, 0), MOV_K(0, 0), EXIT(),
+			/* 20: f */
+			ST(BPF_DW, 10, -8, 99), MOV_K(0, 5), EXIT(),
+		};
+		CHECK(run(q, N(q), NULL, 0, false, &r0) == 0 && r0 == 36);
+		CHECK(run(q, N(q), NULL, 0, true, &r0) == 0 && r0 == 36);
+	}
 	/* budget: each callback costs one unit */
 	{
 		struct userbpf_prog *prog = load(p, N(p), NULL, 0, false);
-		USERBPF_OPTS(userbpf_run_opts, o, .budget = 3);
+		USERBPF_OPTS(userbpf_run_opts, o, .budget = 3, .backend = USERBPF_BACKEND_INTERP);
 		uint8_t mem[8];
 
 		CHECK(userbpf_prog_run(prog, mem, 8, &o, &r0, &err) == -ETIME);
@@ -525,17 +549,17 @@ static void test_tail_calls(void)
 
 	CHECK(t && c && s);
 	/* empty slot: falls through */
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
 	CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
 	CHECK(userbpf_map_lookup_prog(pa, &k) == t);
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 42);
+	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 42);
 	/* the slot is read at run time: clearing it takes effect at once */
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
 	/* at most 33 tail calls: the first run plus 33 jumps count 34 */
 	k = 1;
 	CHECK(userbpf_map_update_prog(pa, &k, s, 0, &err) == 0);
-	CHECK(userbpf_prog_run(s, mem, 8, NULL, &r0, &err) == 0 && r0 == 99);
+	CHECK(userbpf_prog_run(s, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 99);
 	k = 0;
 	CHECK(userbpf_map_lookup(cnt, &k, &v, 0, &err) == 0);
 	CHECK_EQ_U64(v, 34);
@@ -546,7 +570,7 @@ static void test_tail_calls(void)
 		struct userbpf_prog *tc = load(caller, N(caller), &pa, 1, true);
 
 		CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
-		CHECK(userbpf_prog_run(tc, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+		CHECK(userbpf_prog_run(tc, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
 		userbpf_prog_free(tc);
 	}
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
@@ -673,9 +697,14 @@ int main(void)
 	env = userbpf_env_new(NULL, &err);
 	CHECK(userbpf_env_register_std_helpers(env, &err) == 0);
 	test_registry();
-	test_map_programs();
-	test_ringbuf_perf();
-	test_printk();
+	/* map access, ring buffers and printk in both back ends */
+	for (int b = 0; b < 2; b++) {
+		backend = b ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP;
+		test_map_programs();
+		test_ringbuf_perf();
+		test_printk();
+	}
+	backend = USERBPF_BACKEND_INTERP;
 	test_loop();
 	test_for_each();
 	test_tail_calls();

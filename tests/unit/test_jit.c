@@ -301,7 +301,13 @@ static void errors(void)
 	error_case("unknown helper by callx", callx, N(callx), -ENOENT, 1);
 	error_case("helper abort", abort_, N(abort_), -EPERM, 1);
 	error_case("kfunc", kfunc, N(kfunc), -ENOTSUP, 1);
-	error_case("unresolved lddw", pseudo, N(pseudo), -ENOTSUP, 1);
+	{
+		/* a map reference the program was not given is refused at load (vm_ld_imm64) */
+		struct userbpf_error e;
+
+		CHECK(!userbpf_prog_load(env, pseudo, sizeof(pseudo), NULL, &e) && e.code == -EINVAL &&
+		      e.insn == 1);
+	}
 	error_case("fault in a deep frame", inner, N(inner), -EFAULT, 8);
 	CHECK(agree(ldabs, N(ldabs), true, &o) && o.ret == 0 && o.r0 == 0);
 	CHECK(agree(frames, N(frames), true, &o) && o.ret == 0 && o.r0 == 7 + 42 + 9);
