@@ -11,8 +11,8 @@
  *   - "uninit" memory is written by the helper, so it need not be initialised;
  *   - HELPER_ARG_PTR_TO_MAP_KEY / _MAP_VALUE are sized by the map in the nearest preceding
  *     HELPER_ARG_CONST_MAP_PTR argument.
- * Helpers without an implementation here (fn == NULL) are those a program type provides
- * (packet helpers: src/hooks); their prototypes are still here for the verifier.
+ * The packet helpers (skb_*, l3/l4_csum_replace, xdp_adjust_*) work on the contexts of
+ * src/hooks/ctx.h; the verifier allows them only for the program types that have them.
  *
  * Run time: verified programs reach helpers with arguments the verifier proved; checked
  * programs may pass anything, so every helper validates pointers with helper_mem() and map
@@ -188,6 +188,18 @@ uint64_t helper_csum_diff(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			  struct userbpf_call *);
 uint64_t helper_probe_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			   struct userbpf_call *);
+uint64_t helper_skb_load_bytes(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+			       struct userbpf_call *);
+uint64_t helper_skb_store_bytes(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_l3_csum_replace(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_l4_csum_replace(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_xdp_adjust_head(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_xdp_adjust_tail(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
 uint64_t helper_probe_read_str(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			       struct userbpf_call *);
 

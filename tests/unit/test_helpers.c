@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers/helpers.h"
+#include "hooks/ctx.h"
 #include "maps/maps.h"
 #include "test.h"
 #include "vm/vm.h"
@@ -98,11 +99,11 @@ static void test_registry(void)
 	CHECK(helper_proto(BPF_FUNC_map_update_elem)->args[2] == HELPER_ARG_PTR_TO_MAP_VALUE);
 	CHECK(helper_proto(BPF_FUNC_loop)->args[1] == HELPER_ARG_PTR_TO_FUNC);
 	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->flags & HELPER_F_PKT_CHANGED);
-	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->fn == NULL);
+	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->fn == helper_xdp_adjust_head);
 	CHECK(helper_proto(9999) == NULL);
 	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_map_lookup_elem), "bpf_map_lookup_elem");
 	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_ringbuf_reserve), "bpf_ringbuf_reserve");
-	CHECK(userbpf_env_helper_name(env, BPF_FUNC_skb_load_bytes) == NULL);
+	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_skb_load_bytes), "bpf_skb_load_bytes");
 	CHECK(userbpf_env_register_std_helpers(NULL, &err) == -EINVAL);
 
 	/* host helpers with prototypes */
@@ -688,6 +689,77 @@ static void test_direct(struct userbpf_call *call)
 #undef U
 }
 
+/* The ones' complement sum of an IPv4 header: 0xffff when its checksum is right. */
+static uint16_t ip_sum(const uint8_t *h)
+{
+	uint32_t s = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)h[i] << 8 | h[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void test_packet(struct userbpf_call *call)
+{
+	uint8_t pkt[64] = {0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+	struct userbpf_skb skb = {0};
+	struct userbpf_xdp x = {0};
+	uint8_t buf[8], newsrc[4] = {192, 168, 1, 77};
+	uint32_t from, to;
+	uint16_t c;
+#define U(p) ((uint64_t)(uintptr_t)(p))
+
+	/* a valid header checksum first */
+	c = (uint16_t)~ip_sum(pkt);
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	CHECK(ip_sum(pkt) == 0xffff);
+	skb.data = U(pkt);
+	skb.data_end = U(pkt + 40);
+	CHECK(helper_skb_load_bytes(U(&skb), 12, U(buf), 8, 0, call) == 0 &&
+	      memcmp(buf, pkt + 12, 8) == 0);
+	CHECK((int64_t)helper_skb_load_bytes(U(&skb), 36, U(buf), 8, 0, call) == -EFAULT &&
+	      buf[0] == 0);
+	/* rewrite the source address and fix the checksum incrementally (size 4) */
+	memcpy(&from, pkt + 12, 4);
+	memcpy(&to, newsrc, 4);
+	CHECK(helper_skb_store_bytes(U(&skb), 12, U(newsrc), 4, 0, call) == 0);
+	CHECK(memcmp(pkt + 12, newsrc, 4) == 0 && ip_sum(pkt) != 0xffff);
+	CHECK(helper_l3_csum_replace(U(&skb), 10, from, to, 4, call) == 0);
+	CHECK(ip_sum(pkt) == 0xffff);
+	/* the same through a csum_diff difference (size 0) */
+	memcpy(&from, pkt + 12, 4);
+	memcpy(pkt + 12, (uint8_t[]){172, 16, 0, 9}, 4);
+	memcpy(&to, pkt + 12, 4);
+	CHECK(helper_l3_csum_replace(U(&skb), 10, 0,
+				     helper_csum_diff(U(&from), 4, U(&to), 4, 0, call), 0,
+				     call) == 0);
+	CHECK(ip_sum(pkt) == 0xffff);
+	CHECK((int64_t)helper_l3_csum_replace(U(&skb), 10, 0, 0, 3, call) == -EINVAL);
+	CHECK((int64_t)helper_l3_csum_replace(U(&skb), 39, 0, 0, 2, call) == -EFAULT);
+	CHECK((int64_t)helper_skb_store_bytes(U(&skb), 0, U(buf), 1, 4, call) == -EINVAL);
+	/* l4: BPF_F_MARK_MANGLED_0 leaves a zero (absent) UDP checksum alone */
+	pkt[26] = pkt[27] = 0;
+	CHECK(helper_l4_csum_replace(U(&skb), 26, 1, 2, 2 | BPF_F_MARK_MANGLED_0, call) == 0 &&
+	      pkt[26] == 0 && pkt[27] == 0);
+
+	/* xdp: no headroom or tailroom; shrinking keeps at least an Ethernet header */
+	x.data = x.data_meta = U(pkt);
+	x.data_end = U(pkt + 64);
+	CHECK(helper_xdp_adjust_head(U(&x), 14, 0, 0, 0, call) == 0 && x.data == U(pkt + 14) &&
+	      x.data_meta == x.data);
+	CHECK((int64_t)helper_xdp_adjust_head(U(&x), (uint64_t)-1, 0, 0, 0, call) == -EINVAL);
+	CHECK((int64_t)helper_xdp_adjust_head(U(&x), 40, 0, 0, 0, call) == -EINVAL);
+	CHECK(helper_xdp_adjust_tail(U(&x), (uint64_t)(uint32_t)-10, 0, 0, 0, call) == 0 &&
+	      x.data_end == U(pkt + 54));
+	CHECK((int64_t)helper_xdp_adjust_tail(U(&x), 1, 0, 0, 0, call) == -EINVAL);
+	CHECK((int64_t)helper_xdp_adjust_tail(U(&x), (uint64_t)(uint32_t)-30, 0, 0, 0, call) ==
+	      -EINVAL);
+#undef U
+}
+
 int main(void)
 {
 	static struct userbpf_call call; /* large: the stack lives inside */
@@ -713,6 +785,7 @@ int main(void)
 	call.checked = false;
 	test_format(&call);
 	test_direct(&call);
+	test_packet(&call);
 	userbpf_prog_free(prog);
 	userbpf_env_free(env);
 	return test_summary();
