@@ -273,6 +273,8 @@ static int interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t
 		run->budget--;
 	}
 	run->stack_low = saved_low - VM_STACK_SIZE;
+	if (run->checked) /* a fresh frame reads as zeros, as a local call's does */
+		memset((void *)(uintptr_t)run->stack_low, 0, VM_STACK_SIZE);
 	if (run->checked)
 		ret = interp_checked(code + fn, prog->env, run, args, r0);
 	else
