@@ -68,6 +68,7 @@ int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, ui
 	if (ret < 0)
 		return ret;
 	fn = (jit_entry_fn)__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE)->mem;
+	run->call_sub = vm_interp_call_sub; /* callbacks (bpf_loop...) run in the interpreter */
 	r = fn(r1, r2, run);
 	*r0 = r.r0;
 	return (int)r.status;

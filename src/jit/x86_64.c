@@ -900,10 +900,13 @@ static void lower_callx(struct jc *j, const struct bpf_insn *in, uint32_t pc)
 	helper_call_r10(j, pc);
 }
 
-/* run->stack_low follows the frame; only checked runs read it (guards, faults, mem_ok). */
+/*
+ * run->stack_low follows the frame; checked runs read it (guards, faults, mem_ok), and so do
+ * helpers that run callbacks (vm_interp_call_sub puts the callback's frame below it).
+ */
 static void set_stack_low(struct jc *j)
 {
-	if (!j->checked)
+	if (!j->checked && !j->helpers)
 		return;
 	E(x86_lea(P, R11, RBP, -VM_STACK_SIZE));
 	E(x86_store(P, 8, R12, OFF(stack_low), R11));

@@ -255,8 +255,8 @@ void vm_interp_free(struct userbpf_prog *prog)
  * new frame below the current one, as a bpf-to-bpf call would, and come back. Counts as a call
  * against the budget and the frame limit.
  */
-static int interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
-			   uint64_t *r0)
+int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
+		       uint64_t *r0)
 {
 	struct userbpf_prog *prog = run->prog;
 	const struct vm_slot *code = prog->interp;
@@ -289,7 +289,7 @@ int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t 
 {
 	uint64_t args[5] = {r1, r2, 0, 0, 0};
 
-	run->call_sub = interp_call_sub;
+	run->call_sub = vm_interp_call_sub;
 	if (run->checked)
 		return interp_checked(prog->interp, prog->env, run, args, r0);
 	return interp_unchecked(prog->interp, prog->env, run, args, r0);

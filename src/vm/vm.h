@@ -169,6 +169,13 @@ struct userbpf_prog *vm_tail_call(struct userbpf_call *run, uint64_t map, uint64
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0);
+/*
+ * The interpreter's call_sub hook: runs a callback subprogram in a frame below run->stack_low
+ * (which must be the current frame's low end). The JIT uses it too: its callbacks run in
+ * the interpreter, with the same run state, stack and budget.
+ */
+int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
+		       uint64_t *r0);
 /* Build the interpreter's pre-decoded form (prog->interp) of a validated program, at load. */
 int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err);
 /* Free the interpreter's pre-decoded form. */
