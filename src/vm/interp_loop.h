@@ -26,7 +26,6 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 	int depth = 0;
 	/* Frames left below the entry frame (fewer when entered from a callback helper). */
 	int max_depth = VM_MAX_FRAMES - (int)((run->stack_top - run->stack_low) / VM_STACK_SIZE);
-	uint32_t tail_calls = 0;
 	uint64_t reg[11] = {0};
 	const struct vm_slot *pc = code;
 #if INTERP_CHECKED
@@ -337,7 +336,7 @@ L_JSLE32_X: COND((int32_t)(uint32_t)DST <= (int32_t)(uint32_t)SRC);
 L_CALL: {
 	int ret;
 	if (UNLIKELY(pc->imm == BPF_FUNC_tail_call) && depth == 0) {
-		const struct vm_slot *t = interp_tail_call(run, reg, &tail_calls);
+		const struct vm_slot *t = interp_tail_call(run, reg, &run->tail_calls);
 		if (t) {
 			CHARGE();
 			code = t;

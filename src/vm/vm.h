@@ -109,6 +109,15 @@ struct userbpf_call {
 	 * error that ended the run (a fault in the callback ends the whole run).
 	 */
 	int (*call_sub)(struct userbpf_call *run, uint64_t fn, const uint64_t args[5], uint64_t *r0);
+	/* Tail calls taken in this run (at most VM_MAX_TAIL_CALLS, whichever back end). */
+	uint32_t tail_calls;
+	/*
+	 * A back end without its own tail calls (the JIT) runs the target in the interpreter
+	 * from bpf_tail_call, then ends the caller through an abort with tail_done set: the run's
+	 * result is then tail_r0 and not an error.
+	 */
+	bool tail_done;
+	uint64_t tail_r0;
 	_Alignas(16) uint8_t stack[VM_MAX_FRAMES * VM_STACK_SIZE];
 };
 

@@ -44,9 +44,8 @@
 static struct userbpf_env *env;
 static struct userbpf_error err;
 static enum userbpf_backend backend = USERBPF_BACKEND_INTERP;
-/* Tail calls are the interpreter's so far (the JIT's bpf_tail_call aborts). */
-static const struct userbpf_run_opts interp_opts = {.sz = sizeof(struct userbpf_run_opts),
-						    .backend = USERBPF_BACKEND_INTERP};
+/* Options for the back end under test. */
+static struct userbpf_run_opts be_opts = {.sz = sizeof(struct userbpf_run_opts)};
 
 static struct userbpf_prog *load(const struct bpf_insn *p, size_t n, struct userbpf_map **maps,
 				 size_t nmaps, bool trusted)
@@ -550,17 +549,17 @@ static void test_tail_calls(void)
 
 	CHECK(t && c && s);
 	/* empty slot: falls through */
-	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 	CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
 	CHECK(userbpf_map_lookup_prog(pa, &k) == t);
-	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 42);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 42);
 	/* the slot is read at run time: clearing it takes effect at once */
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
-	CHECK(userbpf_prog_run(c, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 	/* at most 33 tail calls: the first run plus 33 jumps count 34 */
 	k = 1;
 	CHECK(userbpf_map_update_prog(pa, &k, s, 0, &err) == 0);
-	CHECK(userbpf_prog_run(s, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 99);
+	CHECK(userbpf_prog_run(s, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 99);
 	k = 0;
 	CHECK(userbpf_map_lookup(cnt, &k, &v, 0, &err) == 0);
 	CHECK_EQ_U64(v, 34);
@@ -571,7 +570,7 @@ static void test_tail_calls(void)
 		struct userbpf_prog *tc = load(caller, N(caller), &pa, 1, true);
 
 		CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
-		CHECK(userbpf_prog_run(tc, mem, 8, &interp_opts, &r0, &err) == 0 && r0 == 7);
+		CHECK(userbpf_prog_run(tc, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 		userbpf_prog_free(tc);
 	}
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
@@ -775,11 +774,12 @@ int main(void)
 		test_map_programs();
 		test_ringbuf_perf();
 		test_printk();
+		be_opts.backend = backend;
 		test_loop(); /* the JIT runs callbacks in the interpreter */
 		test_for_each();
+		test_tail_calls(); /* and finishes tail calls there */
 	}
 	backend = USERBPF_BACKEND_INTERP;
-	test_tail_calls();
 	prog = load(ret0, N(ret0), NULL, 0, true);
 	call.prog = prog;
 	call.checked = false;
