@@ -3,7 +3,8 @@
  * fuzz_jit_diff.c - libFuzzer target: the input bytes drive the program generator of
  * tests/tools/jitgen.h (every instruction class, edge operands, local calls, memory inside and
  * outside the regions); the program runs in the interpreter and in the JIT in checked mode and
- * r0, the error (code, instruction, message) and the input memory must be identical.
+ * r0, the error (code, instruction, message) and the input memory must be identical; the JIT
+ * code is constant-blinded for half of the inputs.
  */
 #include "../tests/tools/jitgen.h"
 
@@ -32,6 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog = userbpf_prog_load(env, p, (size_t)n * sizeof(p[0]), NULL, NULL);
 	if (!prog)
 		return 0;
+	if (size && (data[size - 1] & 1)) { /* the last byte also picks constant blinding */
+		USERBPF_OPTS(userbpf_jit_opts, jo, .mode = USERBPF_JIT_CHECKED, .blind_constants = true);
+
+		if (userbpf_prog_jit_compile(prog, &jo, NULL) < 0)
+			abort();
+	}
 	jg_run(prog, USERBPF_BACKEND_INTERP, init, region, &a);
 	jg_run(prog, USERBPF_BACKEND_JIT, init, region, &b);
 	if (!jg_same(&a, &b)) {

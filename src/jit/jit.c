@@ -19,6 +19,11 @@ static int mode_allowed(const struct userbpf_prog *prog, enum jit_mode mode,
 	return 0;
 }
 
+/* prog->jit[mode] for a program the JIT cannot run (tail calls, R10 written by an atomic):
+ * never freed, never run. */
+static const struct jit_code unsupported;
+#define JIT_UNSUPPORTED ((struct jit_code *)(uintptr_t)&unsupported)
+
 static int compile_into(struct userbpf_prog *prog, enum jit_mode mode, bool blind,
 			struct userbpf_error *err)
 {
@@ -32,22 +37,33 @@ static int compile_into(struct userbpf_prog *prog, enum jit_mode mode, bool blin
 	if (ret < 0)
 		return ret;
 	/* An explicit (re)compilation replaces the code; no run may be using it meanwhile. */
-	jit_code_free(__atomic_exchange_n(&prog->jit[mode], code, __ATOMIC_ACQ_REL));
+	code = __atomic_exchange_n(&prog->jit[mode], code, __ATOMIC_ACQ_REL);
+	if (code != JIT_UNSUPPORTED)
+		jit_code_free(code);
 	return 0;
 }
 
 int jit_prepare(struct userbpf_prog *prog, enum jit_mode mode, struct userbpf_error *err)
 {
 	struct jit_opts o = {.mode = mode};
-	struct jit_code *code, *none = NULL;
+	struct jit_code *code, *none = NULL, *cur = __atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE);
 	int ret;
 
-	if (__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE))
+	if (cur == JIT_UNSUPPORTED)
+		return err_set(err, -ENOTSUP, "jit", -1,
+			       "the JIT cannot run this program (bpf_tail_call, or an atomic "
+			       "writing R10): use the interpreter");
+	if (cur)
 		return 0;
 	ret = mode_allowed(prog, mode, err);
 	if (ret < 0)
 		return ret;
 	ret = jit_compile(prog, &o, &code, err);
+	if (ret == -ENOTSUP) { /* remembered, so the run dispatch can use the interpreter */
+		__atomic_compare_exchange_n(&prog->jit[mode], &none, JIT_UNSUPPORTED, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		return ret;
+	}
 	if (ret < 0)
 		return ret;
 	/* Threads running the same program for the first time race here: the first code wins. */
@@ -68,7 +84,7 @@ int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, ui
 	if (ret < 0)
 		return ret;
 	fn = (jit_entry_fn)__atomic_load_n(&prog->jit[mode], __ATOMIC_ACQUIRE)->mem;
-	run->call_sub = vm_interp_call_sub; /* callbacks (bpf_loop...) run in the interpreter */
+	run->call_sub = vm_interp_call_sub; /* callbacks (bpf_loop...) run interpreted */
 	r = fn(r1, r2, run);
 	*r0 = r.r0;
 	if (run->tail_done) {
@@ -80,10 +96,16 @@ int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, ui
 	return (int)r.status;
 }
 
+bool jit_can_run(struct userbpf_prog *prog, bool checked)
+{
+	return jit_prepare(prog, checked ? JIT_CHECKED : JIT_VERIFIED, NULL) != -ENOTSUP;
+}
+
 void jit_free(struct userbpf_prog *prog)
 {
 	for (int m = 0; m < 2; m++) {
-		jit_code_free(prog->jit[m]);
+		if (prog->jit[m] != JIT_UNSUPPORTED)
+			jit_code_free(prog->jit[m]);
 		prog->jit[m] = NULL;
 	}
 }
@@ -142,7 +164,7 @@ USERBPF_API const void *userbpf_prog_jit_code(const struct userbpf_prog *prog,
 	if (!prog || (mode != USERBPF_JIT_VERIFIED && mode != USERBPF_JIT_CHECKED))
 		return NULL;
 	code = prog->jit[mode];
-	if (!code)
+	if (!code || code == JIT_UNSUPPORTED)
 		return NULL;
 	if (len)
 		*len = code->size;

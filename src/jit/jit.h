@@ -74,6 +74,12 @@ int jit_prepare(struct userbpf_prog *prog, enum jit_mode mode, struct userbpf_er
  */
 int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 	    uint64_t *r0);
+/*
+ * Can the JIT run prog in this mode? False only for what it does not implement (bpf_tail_call,
+ * an atomic that writes R10), which USERBPF_BACKEND_DEFAULT then runs in the interpreter.
+ * Compiles on first use.
+ */
+bool jit_can_run(struct userbpf_prog *prog, bool checked);
 /* Free every compiled form of prog (called by userbpf_prog_free()). */
 void jit_free(struct userbpf_prog *prog);
 

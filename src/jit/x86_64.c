@@ -39,6 +39,7 @@ enum {
 	L_ABORT,   /* r10d = pc */
 	L_UNKNOWN, /* esi = pc, rdx = helper id */
 	L_MEMCHK,  /* called: r11 = address, r10d = JIT_MEMINFO */
+	L_ZERO,    /* called: clear the frame below rbp (checked runs: a new frame reads as 0) */
 	L_COUNT,
 };
 
@@ -81,6 +82,8 @@ struct jc {
 	uint16_t zero;    /* registers the prologue clears */
 	bool calls;       /* has bpf-to-bpf calls */
 	bool helpers;     /* has helper calls (call, callx) */
+	int unsup_pc;     /* first instruction the JIT does not implement, or -1 */
+	const char *unsup; /* what it is */
 	bool pkt;         /* has LD_ABS / LD_IND */
 	bool traps;       /* has instructions that always fail (kfunc, unresolved lddw) */
 	bool run_reg;     /* r12 = run state is set up */
@@ -318,7 +321,11 @@ static void mem_guard(struct jc *j, uint32_t pc, int base, int16_t off, int size
 	uint32_t k;
 	bool stack = base == RBP;
 
-	if (!j->checked) {
+	/*
+	 * R10 is read only and always the current frame's top, so [R10 + off, + size) with
+	 * -512 <= off <= -size lies in the live stack: no check is needed.
+	 */
+	if (!j->checked || (stack && off >= -VM_STACK_SIZE && off + size <= 0)) {
 		*mbase = base;
 		*mdisp = off;
 		return;
@@ -901,12 +908,12 @@ static void lower_callx(struct jc *j, const struct bpf_insn *in, uint32_t pc)
 }
 
 /*
- * run->stack_low follows the frame; checked runs read it (guards, faults, mem_ok), and so do
- * helpers that run callbacks (vm_interp_call_sub puts the callback's frame below it).
+ * run->stack_low follows the frame: checked runs read it (guards, faults, mem_ok), and a
+ * helper running a callback (call_sub) puts the callback's frame below it.
  */
 static void set_stack_low(struct jc *j)
 {
-	if (!j->checked && !j->helpers)
+	if (!j->checked && !j->helpers) /* helpers: callbacks get the frame below stack_low */
 		return;
 	E(x86_lea(P, R11, RBP, -VM_STACK_SIZE));
 	E(x86_store(P, 8, R12, OFF(stack_low), R11));
@@ -928,6 +935,8 @@ static void lower_call_local(struct jc *j, const struct bpf_insn *in, uint32_t p
 		E(x86_alu_ri(P, ALU_SUB, true, RSP, 8));
 	E(x86_alu_ri(P, ALU_SUB, true, RBP, VM_STACK_SIZE));
 	set_stack_low(j);
+	if (j->checked)
+		call_label(j, lab_common(j, L_ZERO));
 	call_label(j, lab_insn((uint32_t)isa_jump_target(in, pc)));
 	if (j->cpad)
 		E(x86_alu_ri(P, ALU_ADD, true, RSP, 8));
@@ -991,23 +1000,12 @@ static int lower_insn(struct jc *j, uint32_t pc)
 		lower_exit(j);
 		return 1;
 	case F_LDDW: {
+		/* map and function references resolve as in every back end (vm_ld_imm64) */
 		uint64_t v;
 
-		/* Map, map value and function references: resolved by vm_ld_imm64 (src/maps). */
-		if (in->src_reg != 0 && vm_ld_imm64(j->prog, pc, &v, NULL) == 0) {
-			load_imm64(j, bpf2x[in->dst_reg], v);
-			return 2;
-		}
-		if (in->src_reg != 0) {
-			E(x86_mov_rr(P, true, RDI, R12));
-			E(x86_mov_ri32(P, RSI, pc));
-			E(x86_movabs(P, RDX, (uint64_t)(uintptr_t)"lddw of a map or object reference "
-									"(not resolved by a loader)"));
-			call_abs(j, (const void *)vm_unsupported);
-			jump(j, -1, lab_common(j, L_ERR));
-			return 2;
-		}
-		load_imm64(j, bpf2x[in->dst_reg], (uint64_t)isa_imm64(in));
+		if (vm_ld_imm64(j->prog, pc, &v, NULL) < 0)
+			return -EINVAL;
+		load_imm64(j, bpf2x[in->dst_reg], v);
 		return 2;
 	}
 	case F_LD_ABS:
@@ -1105,6 +1103,19 @@ static void exits(struct jc *j)
 
 	if (!j->checked)
 		return;
+	if (j->calls) {
+		size_t loop;
+
+		/* [rbp - 512, rbp) = 0, a qword at a time; only r11 and the flags change. */
+		here(j, lab_common(j, L_ZERO));
+		E(x86_lea(P, R11, RBP, -VM_STACK_SIZE));
+		loop = j->len;
+		E(x86_store_imm(P, 8, R11, 0, 0));
+		E(x86_alu_ri(P, ALU_ADD, true, R11, 8));
+		E(x86_alu_rr(P, ALU_CMP, true, R11, RBP));
+		E(x86_jcc8(P, CC_B, (int8_t)((int64_t)loop - (int64_t)(j->len + 2))));
+		E(x86_ret(P));
+	}
 	/* Out-of-line memory check; preserves every BPF register and r11 (the address). */
 	here(j, lab_common(j, L_MEMCHK));
 	for (int i = 0; i < 7; i++)
@@ -1188,10 +1199,19 @@ static void scan(struct jc *j)
 			j->calls = true;
 		if (f == F_CALL || f == F_CALLX)
 			j->helpers = true;
+		if (j->unsup_pc < 0 && op == OP_CALL && in->imm == BPF_FUNC_tail_call) {
+			j->unsup_pc = (int)pc;
+			j->unsup = "bpf_tail_call";
+		}
+		/* rbp is R10 and the frame pointer: an atomic that writes R10 has no JIT form */
+		if (j->unsup_pc < 0 && f == F_ATOMIC && (in->imm & BPF_FETCH) &&
+		    in->imm != BPF_CMPXCHG && in->src_reg == BPF_REG_10) {
+			j->unsup_pc = (int)pc;
+			j->unsup = "an atomic that writes R10";
+		}
 		if (f == F_LD_ABS || f == F_LD_IND)
 			j->pkt = true;
-		if (f == F_CALL_KFUNC ||
-		    (f == F_LDDW && in->src_reg && vm_ld_imm64(j->prog, pc, &(uint64_t){0}, NULL)))
+		if (f == F_CALL_KFUNC)
 			j->traps = true;
 		if (f == F_CALL || f == F_CALLX)
 			j->used |= 0x3e; /* a helper reads R1-R5 */
@@ -1297,7 +1317,13 @@ int jit_compile(const struct userbpf_prog *prog, const struct jit_opts *opts,
 	}
 	for (uint32_t l = 0; l < j.nlabels; l++)
 		j.prev[l] = NO_POS;
+	j.unsup_pc = -1;
 	scan(&j);
+	if (j.unsup_pc >= 0) {
+		ret = err_set(err, -ENOTSUP, "jit", j.unsup_pc,
+			      "%s is not supported by the JIT (the interpreter runs it)", j.unsup);
+		goto out;
+	}
 
 	/* Repeat until every label sits where the previous pass put it. */
 	for (pass = 0; pass < MAX_PASSES + 2 && !converged; pass++) {

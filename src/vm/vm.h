@@ -24,8 +24,8 @@
  *    that would make frame 9 fails, in unchecked mode too), then charges. No budget unchecked.
  *  - run->stack_low follows R10 on every local call and exit (helpers and vm_fault read it).
  *  - Faults are detected before any effect; atomics (cmpxchg included) check as writes.
- *    Misaligned atomics are allowed (done non-atomically). In checked mode every frame is
- *    zeroed when pushed: frame 0 by userbpf_prog_run, frame k by the local call entering it.
+ *    Misaligned atomics are allowed (done non-atomically). A checked run starts with all
+ *    VM_MAX_FRAMES frames zeroed (userbpf_prog_run); calls do not zero a frame again.
  *  - Helper calls (call imm, callx with the id in dst's full 64 bits) leave R1-R5 unchanged;
  *    an unregistered id is vm_unknown_helper(). After the helper returns, a non-zero
  *    run->abort_code ends the run with vm_helper_aborted(); *r0 is not written.
@@ -175,16 +175,13 @@ int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
 struct userbpf_prog *vm_tail_call(struct userbpf_call *run, uint64_t map, uint64_t index,
 				  uint32_t *count);
 
+/* The interpreter's call_sub hook; the JIT uses it too (callbacks run interpreted). */
+int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
+		       uint64_t *r0);
+
 /* Interpreter entry: run prog with the prepared run state; R0 in *r0. */
 int vm_interp_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, uint64_t r2,
 		  uint64_t *r0);
-/*
- * The interpreter's call_sub hook: runs a callback subprogram in a frame below run->stack_low
- * (which must be the current frame's low end). The JIT uses it too: its callbacks run in
- * the interpreter, with the same run state, stack and budget.
- */
-int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],
-		       uint64_t *r0);
 /* Build the interpreter's pre-decoded form (prog->interp) of a validated program, at load. */
 int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err);
 /* Free the interpreter's pre-decoded form. */

@@ -3,7 +3,8 @@
  * jitdiff.c - fixed-seed differential corpus: generate COUNT programs (tests/tools/jitgen.h)
  * from SEED, run each in the interpreter and in the JIT (checked mode), and count mismatches
  * of r0, error (code, instruction index, message) and input memory.
- *   usage: jitdiff [COUNT [SEED]]      (default 100000 programs, seed 1)
+ *   usage: jitdiff [COUNT [SEED [blind]]]   (default 100000 programs, seed 1; "blind": the JIT
+ *          code is compiled with constant blinding)
  * Ends with "N passed, N failed" (passed = programs that agree).
  */
 #include <inttypes.h>
@@ -14,6 +15,8 @@ int main(int argc, char **argv)
 {
 	unsigned long count = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+	bool blind = argc > 3 && !strcmp(argv[3], "blind");
+	USERBPF_OPTS(userbpf_jit_opts, jo, .mode = USERBPF_JIT_CHECKED, .blind_constants = true);
 	struct userbpf_error err;
 	struct userbpf_env *env = userbpf_env_new(NULL, &err);
 	uint8_t region[JG_REGION];
@@ -38,6 +41,12 @@ int main(int argc, char **argv)
 		prog = userbpf_prog_load(env, p, (size_t)n * sizeof(p[0]), NULL, &err);
 		if (!prog) {
 			rejected++;
+			continue;
+		}
+		if (blind && userbpf_prog_jit_compile(prog, &jo, &err) < 0) {
+			fprintf(stderr, "blinded compilation failed: %s\n", err.message);
+			fail++;
+			userbpf_prog_free(prog);
 			continue;
 		}
 		jg_run(prog, USERBPF_BACKEND_INTERP, init, region, &a);

@@ -200,8 +200,12 @@ static inline void jg_one(struct jg_src *s, struct jg_unit *u, int idx, int nuni
 		jg_mem(s, w ? 8 : 4, &base, &off);
 		if (base != 10 && jg_below(s, 2))
 			off &= ~(w ? 7 : 3);
-		u->in[0] = jg_i(BPF_STX | (w ? BPF_DW : BPF_W) | BPF_ATOMIC, base, src, off,
-				atomics[jg_below(s, 10)]);
+		int aop = atomics[jg_below(s, 10)];
+
+		/* the JIT leaves an atomic writing R10 to the interpreter (jit_can_run) */
+		if ((aop & BPF_FETCH) && aop != BPF_CMPXCHG && src == 10)
+			src = 9;
+		u->in[0] = jg_i(BPF_STX | (w ? BPF_DW : BPF_W) | BPF_ATOMIC, base, src, off, aop);
 	} else if (kind < 90) { /* lddw */
 		uint64_t v = jg_below(s, 2) ? jg_vals[jg_below(s, 12)] : jg_u64(s);
 

@@ -274,8 +274,6 @@ static void errors(void)
 	struct bpf_insn callx[] = {MOV_K(4, 77), I(BPF_JMP | BPF_CALL | BPF_X, 4, 0, 0, 0), EXIT()};
 	struct bpf_insn abort_[] = {MOV_K(1, 3), I(BPF_JMP | BPF_CALL, 0, 0, 0, 2), EXIT()};
 	struct bpf_insn kfunc[] = {MOV_K(0, 0), I(BPF_JMP | BPF_CALL, 0, 2, 0, 5), EXIT()};
-	struct bpf_insn pseudo[] = {MOV_K(0, 0), I(BPF_LD | BPF_DW | BPF_IMM, 1, 1, 0, 3),
-				    I(0, 0, 0, 0, 0), EXIT()};
 	/* a fault three frames deep: the JIT unwinds native frames by depth */
 	struct bpf_insn inner[] = {MOV_K(6, 6), I(BPF_JMP | BPF_CALL, 0, 1, 0, 2), EXIT(), EXIT(),
 				   I(BPF_JMP | BPF_CALL, 0, 1, 0, 1), EXIT(),
@@ -301,13 +299,6 @@ static void errors(void)
 	error_case("unknown helper by callx", callx, N(callx), -ENOENT, 1);
 	error_case("helper abort", abort_, N(abort_), -EPERM, 1);
 	error_case("kfunc", kfunc, N(kfunc), -ENOTSUP, 1);
-	{
-		/* a map reference the program was not given is refused at load (vm_ld_imm64) */
-		struct userbpf_error e;
-
-		CHECK(!userbpf_prog_load(env, pseudo, sizeof(pseudo), NULL, &e) && e.code == -EINVAL &&
-		      e.insn == 1);
-	}
 	error_case("fault in a deep frame", inner, N(inner), -EFAULT, 8);
 	CHECK(agree(ldabs, N(ldabs), true, &o) && o.ret == 0 && o.r0 == 0);
 	CHECK(agree(frames, N(frames), true, &o) && o.ret == 0 && o.r0 == 7 + 42 + 9);
@@ -330,6 +321,27 @@ static void layout(void)
 	CHECK(agree(p, n, true, &o) && o.r0 == 6);
 	p[1].imm = 2;
 	CHECK(agree(p, n, true, &o) && o.r0 == 70000001);
+}
+
+/* What the JIT does not implement runs in the interpreter under the default back end. */
+static void fallback(void)
+{
+	struct bpf_insn p[] = {I(BPF_ST | BPF_DW | BPF_MEM, 10, 0, -8, 0x1000),
+			       I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0),
+			       I(BPF_STX | BPF_DW | BPF_ATOMIC, 1, 10, -8, BPF_XCHG), MOV_K(0, 7), EXIT()};
+	struct userbpf_prog *prog = load(p, N(p), false);
+	USERBPF_OPTS(userbpf_run_opts, jit, .backend = USERBPF_BACKEND_JIT);
+	struct userbpf_error err;
+	uint64_t r0 = 0;
+
+	CHECK(prog != NULL);
+	if (!prog)
+		return;
+	CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r0, &err) == -ENOTSUP);
+	CHECK(userbpf_prog_run(prog, NULL, 0, &jit, &r0, &err) == -ENOTSUP);
+	CHECK(userbpf_prog_run(prog, NULL, 0, NULL, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_jit_compile(prog, NULL, &err) == -ENOTSUP && err.insn == 2);
+	userbpf_prog_free(prog);
 }
 
 static bool code_is_rx(const void *code)
@@ -451,6 +463,7 @@ int main(void)
 	mem_matrix();
 	errors();
 	layout();
+	fallback();
 	api();
 	call_cost();
 	userbpf_env_free(env);
