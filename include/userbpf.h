@@ -385,7 +385,7 @@ USERBPF_API int userbpf_prog_jit_dump(struct userbpf_prog *prog, enum userbpf_ji
  * errors its errors: -ENOENT (no such key, or the last key for get_next_key), -EEXIST
  * (BPF_NOEXIST on a present key), -E2BIG (the map is full), -EINVAL (bad sizes or flags),
  * -EPERM (a read-only or frozen map, BPF_F_RDONLY / BPF_F_WRONLY), -EOPNOTSUPP (an operation
- * the type lacks), -EBUSY (freezing a map a program writes). All calls are thread-safe.
+ * the type lacks), -EBUSY (freezing a frozen map). All calls are thread-safe.
  *
  * Per-CPU maps (percpu_array, percpu_hash, lru_percpu_hash) hold one value per CPU slot; a
  * program uses the slot of the CPU its thread runs on (sched_getcpu() modulo the slot count).
@@ -494,7 +494,8 @@ USERBPF_API int userbpf_map_delete_batch(struct userbpf_map *map, const void *ke
 /*
  * Maps that hold objects rather than bytes: prog_array (tail call targets) and array_of_maps /
  * hash_of_maps. The kernel's host API passes file descriptors here; userbpf passes the objects.
- * The generic update refuses these types (-EINVAL); delete and get_next_key work as usual.
+ * The generic update refuses these types (-EINVAL) and the generic lookup too (-EOPNOTSUPP:
+ * use the calls below); delete and get_next_key work as usual.
  * A prog_array does not own its programs: remove a program before freeing it.
  */
 USERBPF_API int userbpf_map_update_prog(struct userbpf_map *map, const void *key,
