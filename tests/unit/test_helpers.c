@@ -170,6 +170,17 @@ static void test_map_programs(void)
 	CHECK(run(counter, N(counter), NULL, 0, false, &r0) == -EINVAL);
 	userbpf_map_free(a);
 
+	/* freezing stops the host's writes only: the program still counts (as in the kernel) */
+	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0);
+	CHECK(userbpf_map_freeze(a, &err) == 0);
+	CHECK(run(counter, N(counter), &a, 1, false, &r0) == 0 && r0 == 1);
+	CHECK(userbpf_map_update(a, &k, &v, 0, &err) == -EPERM);
+	userbpf_map_free(a);
+	/* BPF_F_WRONLY_PROG: reading the value faults in checked mode */
+	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG);
+	CHECK(run(counter, N(counter), &a, 1, false, &r0) == -EFAULT);
+	userbpf_map_free(a);
+
 	/* BPF_F_RDONLY_PROG: the atomic add into the value faults in checked mode */
 	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_RDONLY_PROG);
 	CHECK(run(counter, N(counter), &a, 1, false, &r0) == -EFAULT);
