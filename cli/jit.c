@@ -42,7 +42,9 @@ int cmd_jit(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("jit: missing program (usage: userbpf jit PROG)");
 	if (progfile_read(in, PROGFILE_AUTO, &pf, &err))
 		return cli_lib_error(in, &err);
-	env = progfile_conformance_env(&err);
+	po.maps = pf.maps;
+	po.nmaps = pf.nmaps;
+	env = progfile_env(&pf, &err);
 	if (env)
 		prog = userbpf_prog_load(env, pf.code, pf.code_len, &po, &err);
 	if (!prog) {

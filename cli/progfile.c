@@ -19,6 +19,15 @@ static int from_asm(const char *text, struct progfile *pf, struct userbpf_error 
 	struct asm_prog ap;
 	int ret = asm_assemble(text, &ap, err);
 
+	if (ret == 0 && ap.ndecls) {
+		pf->maps = calloc(ap.ndecls, sizeof(*pf->maps));
+		if (!pf->maps) {
+			ret = err_set(err, -ENOMEM, "cli", -1, "out of memory");
+		} else {
+			pf->nmaps = ap.ndecls;
+			ret = asm_prog_make_maps(&ap, pf->maps, err);
+		}
+	}
 	if (ret == 0) {
 		pf->code_len = ap.n * sizeof(struct bpf_insn);
 		pf->code = malloc(pf->code_len ? pf->code_len : 1);
@@ -96,6 +105,7 @@ int progfile_read(const char *path, enum progfile_kind kind, struct progfile *pf
 			ret = from_asm(data, pf, err);
 		break;
 	case PROGFILE_DATA:
+		pf->conformance = true;
 		ret = from_data(data, pf, err);
 		break;
 	default:
@@ -120,6 +130,9 @@ void progfile_free(struct progfile *pf)
 	free(pf->code);
 	free(pf->mem);
 	free(pf->expect_error);
+	for (size_t i = 0; i < pf->nmaps; i++)
+		userbpf_map_free(pf->maps[i]);
+	free(pf->maps);
 	memset(pf, 0, sizeof(*pf));
 }
 
@@ -138,6 +151,20 @@ struct userbpf_env *progfile_conformance_env(struct userbpf_error *err)
 	struct userbpf_env *env = userbpf_env_new(NULL, err);
 
 	if (env && userbpf_env_register_helper(env, 5, "unwind", conf_unwind, err)) {
+		userbpf_env_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+struct userbpf_env *progfile_env(const struct progfile *pf, struct userbpf_error *err)
+{
+	struct userbpf_env *env;
+
+	if (pf->conformance)
+		return progfile_conformance_env(err);
+	env = userbpf_env_new(NULL, err);
+	if (env && userbpf_env_register_std_helpers(env, err)) {
 		userbpf_env_free(env);
 		return NULL;
 	}

@@ -22,6 +22,10 @@ struct progfile {
 	bool has_result;
 	uint64_t result;
 	char *expect_error; /* `-- error` text, NULL if none */
+	/* Maps an assembly text declares with `.map` (created, references rewritten to them). */
+	struct userbpf_map **maps;
+	size_t nmaps;
+	bool conformance; /* a .data file: its programs call the conformance suite's helpers */
 };
 
 enum progfile_kind { PROGFILE_AUTO, PROGFILE_ASM, PROGFILE_RAW, PROGFILE_DATA };
@@ -33,5 +37,8 @@ void progfile_free(struct progfile *pf);
 
 /* An environment with the helpers the conformance suite's programs call. */
 struct userbpf_env *progfile_conformance_env(struct userbpf_error *err);
+/* The environment pf's program expects: the conformance helpers for a .data file, the
+ * kernel's standard helpers (userbpf_env_register_std_helpers) otherwise. */
+struct userbpf_env *progfile_env(const struct progfile *pf, struct userbpf_error *err);
 
 #endif

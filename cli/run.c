@@ -70,12 +70,16 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		mem_len = pf.mem_len;
 		pf.mem = NULL;
 	}
-	env = progfile_conformance_env(&err);
+	env = progfile_env(&pf, &err);
 	if (!env) {
 		cli_lib_error(NULL, &err);
 		goto out;
 	}
-	prog = userbpf_prog_load(env, pf.code, pf.code_len, NULL, &err);
+	{
+		USERBPF_OPTS(userbpf_prog_opts, po, .maps = pf.maps, .nmaps = pf.nmaps);
+
+		prog = userbpf_prog_load(env, pf.code, pf.code_len, &po, &err);
+	}
 	if (!prog) {
 		cli_lib_error(in, &err);
 		goto out;

@@ -4,7 +4,8 @@
  * with a negative code and a message; an object that opens must describe itself, and every
  * program's instructions, line info and every map's definition must be readable, names must
  * find what they name, and every bpf-to-bpf call must stay inside its program (the
- * invariant the subprogram appending guarantees).
+ * invariant the subprogram appending guarantees). Objects with small maps are then loaded
+ * (maps created, programs validated and prepared) and must load or fail cleanly.
  */
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -21,12 +22,34 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+static struct userbpf_env *env; /* one environment with the standard helpers for every load */
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	libbpf_set_print(quiet); /* malformed BTF is expected here: keep the log readable */
+	env = userbpf_env_new(NULL, NULL);
+	if (!env || userbpf_env_register_std_helpers(env, NULL) < 0)
+		abort();
 	return 0;
+}
+
+/* Load an object whose maps are small (no huge allocations): it must load or fail cleanly. */
+static void try_load(struct userbpf_object *obj)
+{
+	struct userbpf_error err = {0};
+	int ret;
+
+	for (struct userbpf_object_map *m = userbpf_object_next_map(obj, NULL); m;
+	     m = userbpf_object_next_map(obj, m))
+		if (userbpf_object_map_max_entries(m) > (1u << 12) ||
+		    userbpf_object_map_value_size(m) > (1u << 12) ||
+		    userbpf_object_map_key_size(m) > (1u << 10))
+			return;
+	ret = userbpf_object_load(obj, env, &err);
+	if (ret != 0 && (ret != err.code || !err.message[0]))
+		abort();
 }
 
 static void check_prog(const struct userbpf_object_prog *p)
@@ -78,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_prog(p);
 	}
 	userbpf_object_describe(obj, text, sizeof(text));
+	try_load(obj);
 	userbpf_object_free(obj);
 	return 0;
 }

@@ -385,7 +385,7 @@ USERBPF_API int userbpf_prog_jit_dump(struct userbpf_prog *prog, enum userbpf_ji
  * errors its errors: -ENOENT (no such key, or the last key for get_next_key), -EEXIST
  * (BPF_NOEXIST on a present key), -E2BIG (the map is full), -EINVAL (bad sizes or flags),
  * -EPERM (a read-only or frozen map, BPF_F_RDONLY / BPF_F_WRONLY), -EOPNOTSUPP (an operation
- * the type lacks), -EBUSY (freezing a map a program writes). All calls are thread-safe.
+ * the type lacks), -EBUSY (freezing a frozen map). All calls are thread-safe.
  *
  * Per-CPU maps (percpu_array, percpu_hash, lru_percpu_hash) hold one value per CPU slot; a
  * program uses the slot of the CPU its thread runs on (sched_getcpu() modulo the slot count).
@@ -494,7 +494,8 @@ USERBPF_API int userbpf_map_delete_batch(struct userbpf_map *map, const void *ke
 /*
  * Maps that hold objects rather than bytes: prog_array (tail call targets) and array_of_maps /
  * hash_of_maps. The kernel's host API passes file descriptors here; userbpf passes the objects.
- * The generic update refuses these types (-EINVAL); delete and get_next_key work as usual.
+ * The generic update refuses these types (-EINVAL) and the generic lookup too (-EOPNOTSUPP:
+ * use the calls below); delete and get_next_key work as usual.
  * A prog_array does not own its programs: remove a program before freeing it.
  */
 USERBPF_API int userbpf_map_update_prog(struct userbpf_map *map, const void *key,
@@ -551,6 +552,45 @@ typedef void (*userbpf_log_fn)(void *ctx, const char *line, size_t len);
  */
 USERBPF_API int userbpf_env_register_std_helpers(struct userbpf_env *env,
 						 struct userbpf_error *err);
+/*
+ * Prototypes of host helpers, for the verifier: what R1-R5 must hold and what R0 holds after
+ * the call, in the kernel's terms (a size argument follows the memory it measures; map keys
+ * and values are sized by the preceding map argument). Helpers registered without one are
+ * checked against the kernel's prototype for their id, or refused if the id is not the
+ * kernel's.
+ */
+enum userbpf_arg_kind {
+	USERBPF_ARG_NONE = 0,
+	USERBPF_ARG_ANYTHING = 1,
+	USERBPF_ARG_CONST_MAP_PTR = 2,
+	USERBPF_ARG_PTR_TO_MAP_KEY = 3,
+	USERBPF_ARG_PTR_TO_MAP_VALUE = 4,
+	USERBPF_ARG_PTR_TO_MEM = 6,        /* read by the helper */
+	USERBPF_ARG_PTR_TO_MEM_OR_NULL = 7,
+	USERBPF_ARG_PTR_TO_UNINIT_MEM = 8, /* written by the helper */
+	USERBPF_ARG_CONST_SIZE = 10,
+	USERBPF_ARG_CONST_SIZE_OR_ZERO = 11,
+	USERBPF_ARG_PTR_TO_CTX = 13,
+};
+
+enum userbpf_ret_kind {
+	USERBPF_RET_INTEGER = 0,
+	USERBPF_RET_VOID = 1,
+	USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL = 2,
+};
+
+struct userbpf_helper_proto {
+	size_t sz;
+	enum userbpf_ret_kind ret;
+	enum userbpf_arg_kind args[5];
+};
+
+/* userbpf_env_register_helper() with a prototype the verifier checks calls against. */
+USERBPF_API int userbpf_env_register_helper_proto(struct userbpf_env *env, uint32_t id,
+						  const char *name, userbpf_helper_fn fn,
+						  const struct userbpf_helper_proto *proto,
+						  struct userbpf_error *err);
+
 /* Send trace_printk output to fn (NULL: back to stderr). */
 USERBPF_API void userbpf_env_set_log(struct userbpf_env *env, userbpf_log_fn fn, void *ctx);
 

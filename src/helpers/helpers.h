@@ -11,8 +11,8 @@
  *   - "uninit" memory is written by the helper, so it need not be initialised;
  *   - HELPER_ARG_PTR_TO_MAP_KEY / _MAP_VALUE are sized by the map in the nearest preceding
  *     HELPER_ARG_CONST_MAP_PTR argument.
- * Helpers without an implementation here (fn == NULL) are those a program type provides
- * (packet helpers: src/hooks); their prototypes are still here for the verifier.
+ * The packet helpers (skb_*, l3/l4_csum_replace, xdp_adjust_*) work on the contexts of
+ * src/hooks/ctx.h; the verifier allows them only for the program types that have them.
  *
  * Run time: verified programs reach helpers with arguments the verifier proved; checked
  * programs may pass anything, so every helper validates pointers with helper_mem() and map
@@ -76,12 +76,20 @@ struct helper_proto {
 const struct helper_proto *helper_proto(uint32_t id);
 /* All prototypes, in id order (for listing and the verifier's tests). */
 const struct helper_proto *helper_protos(uint32_t *count);
+/*
+ * The prototype the verifier checks a call to helper id against in env: the host's (from
+ * userbpf_env_register_helper_proto, filled into *tmp) or else the kernel's; NULL when the id
+ * has no helper in env or no known prototype.
+ */
+const struct helper_proto *helper_env_proto(const struct userbpf_env *env, uint32_t id,
+					    struct helper_proto *tmp);
 
 /* ---- what implementations share ---- */
 
 /*
- * Run-time checks. helper_map returns r as a map of the calling program, or aborts the run and
- * returns NULL; helper_mem returns whether [ptr, ptr+len) is accessible, aborting if not.
+ * Run-time checks (checked runs; unchecked runs are verified or trusted). helper_map returns r
+ * as a map of the calling program, or aborts the run and returns NULL; helper_mem returns
+ * whether [ptr, ptr+len) is accessible, aborting if not.
  */
 struct userbpf_map *helper_map(struct userbpf_call *call, uint64_t r, const char *helper);
 bool helper_mem(struct userbpf_call *call, uint64_t ptr, uint64_t len, bool write,
@@ -115,6 +123,8 @@ uint64_t helper_map_lookup_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
 				struct userbpf_call *);
 uint64_t helper_map_update_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 				struct userbpf_call *);
+uint64_t helper_map_lookup_percpu_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				       struct userbpf_call *);
 uint64_t helper_map_delete_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 				struct userbpf_call *);
 uint64_t helper_map_push_elem(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
@@ -179,6 +189,18 @@ uint64_t helper_csum_diff(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			  struct userbpf_call *);
 uint64_t helper_probe_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			   struct userbpf_call *);
+uint64_t helper_skb_load_bytes(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+			       struct userbpf_call *);
+uint64_t helper_skb_store_bytes(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_l3_csum_replace(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_l4_csum_replace(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_xdp_adjust_head(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
+uint64_t helper_xdp_adjust_tail(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct userbpf_call *);
 uint64_t helper_probe_read_str(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			       struct userbpf_call *);
 

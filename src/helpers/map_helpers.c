@@ -26,6 +26,16 @@ uint64_t helper_map_lookup_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t 
 	return (uint64_t)(uintptr_t)maps_lookup_elem(map, (const void *)(uintptr_t)r2);
 }
 
+uint64_t helper_map_lookup_percpu_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					uint64_t r5, struct userbpf_call *call)
+{
+	MAP_ARG(map, r1, "bpf_map_lookup_percpu_elem");
+	if (!helper_mem(call, r2, map->key_size, false, "bpf_map_lookup_percpu_elem", "key"))
+		return 0;
+	return (uint64_t)(uintptr_t)maps_lookup_percpu_elem(map, (const void *)(uintptr_t)r2,
+							     (uint32_t)r3);
+}
+
 uint64_t helper_map_update_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				struct userbpf_call *call)
 {
@@ -73,11 +83,35 @@ uint64_t helper_map_peek_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 	return (uint64_t)maps_peek_elem(map, (void *)(uintptr_t)r2);
 }
 
+/*
+ * The interpreter performs tail calls itself (a jump). A back end that calls this helper
+ * instead (the JIT) gets the same semantics by finishing the run in the interpreter: the
+ * target runs from its start in the current frame with R1 = ctx, and its result ends the
+ * caller (tail_done, see vm.h). As in the interpreter, only from frame 0; a failed tail call
+ * returns and the caller goes on with the next instruction.
+ */
 uint64_t helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			  struct userbpf_call *call)
 {
-	/* The back end performs tail calls itself (a jump, not a call); reaching here is a bug. */
-	return helper_abort(call, -ENOTSUP, "bpf_tail_call: not supported by this back end");
+	struct userbpf_prog *target;
+	uint64_t r0 = 0;
+	int ret;
+
+	if (call->stack_top - call->stack_low != VM_STACK_SIZE)
+		return 0; /* not frame 0 */
+	target = vm_tail_call(call, r2, r3, &call->tail_calls);
+	if (!target)
+		return 0;
+	ret = vm_interp_run(target, call, r1, 0, &r0);
+	if (ret) {
+		if (call->err && call->err->code == ret)
+			return helper_abort(call, ret, "bpf_tail_call: in the target: insn %d: %s",
+					    call->err->insn, call->err->message);
+		return helper_abort(call, ret, "bpf_tail_call: the target failed (%d)", ret);
+	}
+	call->tail_done = true;
+	call->tail_r0 = r0;
+	return helper_abort(call, -ECANCELED, "bpf_tail_call: done in the interpreter");
 }
 
 /* ---- callbacks ---- */

@@ -87,6 +87,12 @@ int jit_run(struct userbpf_prog *prog, struct userbpf_call *run, uint64_t r1, ui
 	run->call_sub = vm_interp_call_sub; /* callbacks (bpf_loop...) run interpreted */
 	r = fn(r1, r2, run);
 	*r0 = r.r0;
+	if (run->tail_done) {
+		/* bpf_tail_call finished the run in the interpreter (helper_tail_call) */
+		*r0 = run->tail_r0;
+		err_clear(run->err);
+		return 0;
+	}
 	return (int)r.status;
 }
 

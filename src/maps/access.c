@@ -84,6 +84,13 @@ void *maps_lookup_elem(struct userbpf_map *map, const void *key)
 	return map->ops->lookup(map, key);
 }
 
+void *maps_lookup_percpu_elem(struct userbpf_map *map, const void *key, uint32_t cpu)
+{
+	if (!map->ops->lookup_cpu || cpu >= map->ncpus)
+		return NULL;
+	return map->ops->lookup_cpu(map, key, cpu);
+}
+
 long maps_update_elem(struct userbpf_map *map, const void *key, const void *value,
 		      uint64_t flags)
 {

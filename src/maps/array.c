@@ -139,14 +139,23 @@ static void *array_lookup(struct userbpf_map *map, const void *key)
 	return array_slot(map, i, map_cpu_slot(map->ncpus));
 }
 
-static int array_check_flags(struct userbpf_map *map, uint64_t flags)
+/* The kernel's order of checks: flags, then the index, then BPF_NOEXIST. */
+static void *array_lookup_cpu(struct userbpf_map *map, const void *key, uint32_t cpu)
 {
-	if (flags > BPF_F_LOCK)
+	uint32_t i = array_index(map, key);
+
+	return i == map->max_entries ? NULL : array_slot(map, i, cpu);
+}
+
+static int array_check_flags(struct userbpf_map *map, uint64_t flags, uint32_t i)
+{
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST ||
+	    ((flags & BPF_F_LOCK) && !map->has_lock))
 		return -EINVAL;
+	if (i == map->max_entries)
+		return -E2BIG;
 	if ((flags & 3) == BPF_NOEXIST)
 		return -EEXIST; /* every element of an array exists */
-	if ((flags & BPF_F_LOCK) && !map->has_lock)
-		return -EINVAL;
 	return 0;
 }
 
@@ -165,12 +174,10 @@ static int array_update(struct userbpf_map *map, const void *key, const void *va
 			uint64_t flags)
 {
 	uint32_t i = array_index(map, key);
-	int ret = array_check_flags(map, flags);
+	int ret = array_check_flags(map, flags, i);
 
 	if (ret)
 		return ret;
-	if (i == map->max_entries)
-		return -E2BIG;
 	if (array_is_obj(map))
 		return -EINVAL; /* programs cannot store programs or maps */
 	array_write(map, array_slot(map, i, map_cpu_slot(map->ncpus)), value, flags);
@@ -181,17 +188,18 @@ static int array_update_host(struct userbpf_map *map, const void *key, const voi
 			     uint64_t flags)
 {
 	uint32_t i = array_index(map, key);
-	int ret = array_check_flags(map, flags);
+	int ret = array_check_flags(map, flags, i);
 
 	if (ret)
 		return ret;
-	if (i == map->max_entries)
-		return -E2BIG;
 	if (array_is_obj(map))
 		return -EINVAL; /* userbpf_map_update_prog / _map */
-	for (uint32_t c = 0; c < map->ncpus; c++)
-		array_write(map, array_slot(map, i, c), (const uint8_t *)value + (size_t)c * map->stride,
-			    flags);
+	if (map->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		/* Each host slot includes its padding, kept as given (as the kernel does). */
+		memcpy(array_slot(map, i, 0), value, (size_t)map->ncpus * map->stride);
+		return 0;
+	}
+	array_write(map, array_slot(map, i, 0), value, flags);
 	return 0;
 }
 
@@ -204,8 +212,12 @@ static int array_lookup_host(struct userbpf_map *map, const void *key, void *val
 		return -ENOENT;
 	if (array_is_obj(map))
 		return -EOPNOTSUPP; /* userbpf_map_lookup_prog / _map */
-	for (uint32_t c = 0; c < map->ncpus; c++) {
-		uint8_t *src = array_slot(map, i, c), *dst = (uint8_t *)value + (size_t)c * map->stride;
+	if (map->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		memcpy(value, array_slot(map, i, 0), (size_t)map->ncpus * map->stride);
+		return 0;
+	}
+	{
+		uint8_t *src = array_slot(map, i, 0), *dst = value;
 
 		if (flags & BPF_F_LOCK)
 			map_value_lock(map, src);
@@ -214,9 +226,6 @@ static int array_lookup_host(struct userbpf_map *map, const void *key, void *val
 			memset(dst + map->lock_off, 0, 4);
 		if (flags & BPF_F_LOCK)
 			map_value_unlock(map, src);
-		/* Per-CPU slots are padded to 8 bytes; the padding reads as zeros. */
-		if (map->ncpus > 1 || map->type == BPF_MAP_TYPE_PERCPU_ARRAY)
-			memset(dst + map->value_size, 0, map->stride - map->value_size);
 	}
 	return 0;
 }
@@ -286,7 +295,8 @@ static long array_for_each(struct userbpf_map *map,
 	.next_at = array_next_at
 
 const struct map_ops map_array_ops = { ARRAY_OPS, .for_each = array_for_each };
-const struct map_ops map_percpu_array_ops = { ARRAY_OPS, .for_each = array_for_each };
+const struct map_ops map_percpu_array_ops = { ARRAY_OPS, .for_each = array_for_each,
+					       .lookup_cpu = array_lookup_cpu };
 const struct map_ops map_prog_array_ops = { ARRAY_OPS };
 const struct map_ops map_array_of_maps_ops = { ARRAY_OPS };
 

@@ -37,7 +37,7 @@ static bool htab_of_maps(const struct userbpf_map *map)
 
 static uint8_t *elem_key(struct htab *h, uint32_t i)
 {
-	return h->keys + (size_t)i * h->map.key_size;
+	return (uint8_t *)HE(h, i) + HTAB_KEY_OFF;
 }
 
 static uint8_t *elem_value(struct htab *h, uint32_t i, uint32_t cpu)
@@ -99,14 +99,15 @@ static struct userbpf_map *htab_alloc(const struct userbpf_map *attr, struct use
 	    getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != sizeof(h->seed))
 		h->seed = (uint32_t)(uintptr_t)h; /* no entropy yet: still differs per map */
 	h->buckets = calloc(h->nbuckets, sizeof(*h->buckets));
-	h->elems = calloc(h->nelems, sizeof(*h->elems));
+	h->node_stride = (uint32_t)((HTAB_KEY_OFF + attr->key_size + 7u) & ~(size_t)7u);
 	h->freelist = malloc((size_t)h->nelems * sizeof(uint32_t));
-	h->keys = map_arena_alloc((size_t)nelems * attr->key_size);
+	/* Nodes in an arena: a for_each callback may read the keys (read-only for programs). */
+	h->map.keys_len = (size_t)nelems * h->node_stride;
+	h->nodes = map_arena_alloc(h->map.keys_len);
+	h->map.keys = h->nodes;
 	h->map.arena_len = (size_t)bytes;
 	h->map.arena = map_arena_alloc(h->map.arena_len);
-	h->map.keys = h->keys;
-	h->map.keys_len = (size_t)nelems * attr->key_size;
-	if (!h->buckets || !h->elems || !h->freelist || !h->keys || !h->map.arena) {
+	if (!h->buckets || !h->nodes || !h->freelist || !h->map.arena) {
 		h->map.ops->free(&h->map);
 		goto oom;
 	}
@@ -124,18 +125,17 @@ static void htab_free(struct userbpf_map *map)
 {
 	struct htab *h = to_htab(map);
 
-	if (htab_of_maps(map) && h->elems)
+	if (htab_of_maps(map) && h->nodes)
 		for (uint32_t i = 0; i < h->nelems; i++)
-			if (h->elems[i].used) {
+			if (HE(h, i)->used) {
 				struct userbpf_map *inner;
 
 				memcpy(&inner, elem_value(h, i, 0), sizeof(inner));
 				userbpf_map_free(inner);
 			}
 	free(h->buckets);
-	free(h->elems);
 	free(h->freelist);
-	map_arena_free(h->keys, map->keys_len);
+	map_arena_free(h->nodes, map->keys_len);
 	map_arena_free(map->arena, map->arena_len);
 	free(h);
 }
@@ -164,10 +164,10 @@ static uint32_t htab_find(struct htab *h, struct htab_bucket *b, const void *key
 {
 	uint32_t p = 0;
 
-	for (uint32_t n = b->head; n; n = h->elems[n - 1].next) {
+	for (uint32_t n = b->head; n; n = HE(h, n - 1)->next) {
 		uint32_t i = n - 1;
 
-		if (h->elems[i].hash == hash && !memcmp(elem_key(h, i), key, h->map.key_size)) {
+		if (HE(h, i)->hash == hash && !memcmp(elem_key(h, i), key, h->map.key_size)) {
 			if (prev)
 				*prev = p;
 			return i;
@@ -180,18 +180,18 @@ static uint32_t htab_find(struct htab *h, struct htab_bucket *b, const void *key
 static void htab_unlink_after(struct htab *h, struct htab_bucket *b, uint32_t prev, uint32_t i)
 {
 	if (prev)
-		h->elems[prev - 1].next = h->elems[i].next;
+		HE(h, prev - 1)->next = HE(h, i)->next;
 	else
-		b->head = h->elems[i].next;
-	h->elems[i].next = 0;
-	__atomic_store_n(&h->elems[i].used, 0, __ATOMIC_RELEASE);
+		b->head = HE(h, i)->next;
+	HE(h, i)->next = 0;
+	__atomic_store_n(&HE(h, i)->used, 0, __ATOMIC_RELEASE);
 }
 
 bool htab_unlink_locked(struct htab *h, struct htab_bucket *b, uint32_t i)
 {
 	uint32_t p = 0;
 
-	for (uint32_t n = b->head; n; p = n, n = h->elems[n - 1].next)
+	for (uint32_t n = b->head; n; p = n, n = HE(h, n - 1)->next)
 		if (n - 1 == i) {
 			htab_unlink_after(h, b, p, i);
 			return true;
@@ -221,12 +221,30 @@ static void *htab_lookup(struct userbpf_map *map, const void *key)
 	map_spin_lock(&b->lock);
 	i = htab_find(h, b, key, hash, NULL);
 	if (i != HTAB_NONE) {
-		if (h->lru && !h->elems[i].ref)
-			__atomic_store_n(&h->elems[i].ref, 1, __ATOMIC_RELAXED);
+		if (h->lru && !HE(h, i)->ref)
+			__atomic_store_n(&HE(h, i)->ref, 1, __ATOMIC_RELAXED);
 		if (htab_of_maps(map))
 			memcpy(&v, elem_value(h, i, 0), sizeof(v));
 		else
 			v = elem_value(h, i, map_cpu_slot(map->ncpus));
+	}
+	map_spin_unlock(&b->lock);
+	return v;
+}
+
+static void *htab_lookup_cpu(struct userbpf_map *map, const void *key, uint32_t cpu)
+{
+	struct htab *h = to_htab(map);
+	uint32_t hash = map_hash(key, map->key_size, h->seed), i;
+	struct htab_bucket *b = htab_bucket_of(h, hash);
+	void *v = NULL;
+
+	map_spin_lock(&b->lock);
+	i = htab_find(h, b, key, hash, NULL);
+	if (i != HTAB_NONE) {
+		if (h->lru && !HE(h, i)->ref)
+			__atomic_store_n(&HE(h, i)->ref, 1, __ATOMIC_RELAXED);
+		v = elem_value(h, i, cpu);
 	}
 	map_spin_unlock(&b->lock);
 	return v;
@@ -244,12 +262,15 @@ static void htab_fill(struct htab *h, uint32_t i, const void *value, uint32_t cp
 	for (uint32_t c = 0; c < map->ncpus; c++) {
 		uint8_t *dst = elem_value(h, i, c);
 
-		if (cpu == HTAB_NONE)
-			map_copy_value(map, dst, (const uint8_t *)value + (size_t)c * map->stride);
+		if (cpu == HTAB_NONE && htab_percpu(map))
+			/* The host's slot includes the padding: kept as given, as the kernel does. */
+			memcpy(dst, (const uint8_t *)value + (size_t)c * map->stride, map->stride);
+		else if (cpu == HTAB_NONE)
+			map_copy_value(map, dst, value);
 		else if (c == cpu)
 			map_copy_value(map, dst, value);
 		else if (zero_rest)
-			memset(dst, 0, map->value_size);
+			memset(dst, 0, map->stride);
 	}
 }
 
@@ -294,8 +315,8 @@ static int htab_update_common(struct htab *h, const void *key, const void *value
 			fresh = lru_evict(h);
 		if (fresh != HTAB_NONE) {
 			memcpy(elem_key(h, fresh), key, map->key_size);
-			h->elems[fresh].hash = hash;
-			h->elems[fresh].ref = 0;
+			HE(h, fresh)->hash = hash;
+			HE(h, fresh)->ref = 0;
 			htab_fill(h, fresh, value, cpu, true);
 		}
 	}
@@ -341,8 +362,8 @@ static int htab_update_common(struct htab *h, const void *key, const void *value
 				memcpy(elem_value(h, fresh, c), elem_value(h, old, c), map->value_size);
 	}
 	/* Link the new element at the head, then drop the old one. */
-	h->elems[fresh].next = b->head;
-	__atomic_store_n(&h->elems[fresh].used, 1, __ATOMIC_RELEASE);
+	HE(h, fresh)->next = b->head;
+	__atomic_store_n(&HE(h, fresh)->used, 1, __ATOMIC_RELEASE);
 	b->head = fresh + 1;
 	if (old != HTAB_NONE)
 		htab_unlink_after(h, b, prev == 0 ? fresh + 1 : prev, old);
@@ -388,6 +409,10 @@ static void htab_copy_out(struct htab *h, uint32_t i, void *value, uint64_t flag
 		uint8_t *src = elem_value(h, i, c);
 		uint8_t *dst = (uint8_t *)value + (size_t)c * map->stride;
 
+		if (htab_percpu(map)) {
+			memcpy(dst, src, map->stride); /* with the padding, as the kernel */
+			continue;
+		}
 		if (flags & BPF_F_LOCK)
 			map_value_lock(map, src);
 		map_copy_value(map, dst, src);
@@ -395,8 +420,6 @@ static void htab_copy_out(struct htab *h, uint32_t i, void *value, uint64_t flag
 			map_value_unlock(map, src);
 		if (map->has_lock)
 			memset(dst + map->lock_off, 0, 4);
-		if (htab_percpu(map))
-			memset(dst + map->value_size, 0, map->stride - map->value_size);
 	}
 }
 
@@ -498,8 +521,8 @@ static int htab_get_next_key(struct userbpf_map *map, const void *key, void *nex
 		map_spin_unlock(&b->lock);
 		return htab_first_from(h, 0, next);
 	}
-	if (h->elems[i].next) {
-		memcpy(next, elem_key(h, h->elems[i].next - 1), map->key_size);
+	if (HE(h, i)->next) {
+		memcpy(next, elem_key(h, HE(h, i)->next - 1), map->key_size);
 		map_spin_unlock(&b->lock);
 		return 0;
 	}
@@ -512,7 +535,7 @@ static int htab_next_at(struct userbpf_map *map, uint64_t *pos, void *key)
 	struct htab *h = to_htab(map);
 
 	for (uint64_t i = *pos; i < h->nelems; i++) {
-		if (!__atomic_load_n(&h->elems[i].used, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&HE(h, i)->used, __ATOMIC_ACQUIRE))
 			continue;
 		memcpy(key, elem_key(h, (uint32_t)i), map->key_size);
 		*pos = i + 1;
@@ -531,7 +554,7 @@ static long htab_for_each(struct userbpf_map *map,
 
 	/* No lock is held while the callback runs: it may use the map itself. */
 	for (uint32_t i = 0; i < h->nelems; i++) {
-		if (!__atomic_load_n(&h->elems[i].used, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&HE(h, i)->used, __ATOMIC_ACQUIRE))
 			continue;
 		n++;
 		if (fn(map, elem_key(h, i), elem_value(h, i, cpu), ctx))
@@ -547,9 +570,11 @@ static long htab_for_each(struct userbpf_map *map,
 	.next_at = htab_next_at
 
 const struct map_ops map_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
-const struct map_ops map_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
+const struct map_ops map_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each,
+					      .lookup_cpu = htab_lookup_cpu };
 const struct map_ops map_lru_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
-const struct map_ops map_lru_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each };
+const struct map_ops map_lru_percpu_hash_ops = { HTAB_OPS, .for_each = htab_for_each,
+						  .lookup_cpu = htab_lookup_cpu };
 const struct map_ops map_hash_of_maps_ops = { HTAB_OPS };
 
 int maps_hash_update_map(struct userbpf_map *map, const void *key, struct userbpf_map *inner,
@@ -581,7 +606,7 @@ bool maps_hash_holds(struct userbpf_map *map, uint64_t ptr)
 	for (uint32_t i = 0; i < h->nelems; i++) {
 		uint64_t v;
 
-		if (!__atomic_load_n(&h->elems[i].used, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&HE(h, i)->used, __ATOMIC_ACQUIRE))
 			continue;
 		memcpy(&v, elem_value(h, i, 0), sizeof(v));
 		if (v == ptr)

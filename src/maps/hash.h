@@ -2,9 +2,9 @@
 /*
  * hash.h - the hash table shared by hash.c (hash, percpu_hash, hash_of_maps) and lru.c (the
  * LRU types' lists and eviction). Elements come from a pool allocated at create time: element
- * i has its bookkeeping in elems[i], its key at keys + i * key_size and its values in the
- * arena at i * ncpus * stride. Links are element indexes plus one (0 ends a list), so a stale
- * index can never leave the pool.
+ * i is a node at nodes + i * node_stride (bookkeeping, then the key at HTAB_KEY_OFF, so a
+ * lookup touches one line for both) and its values sit in the arena at i * ncpus * stride.
+ * Links are element indexes plus one (0 ends a list), so a stale index never leaves the pool.
  */
 #ifndef USERBPF_MAPS_HASH_H
 #define USERBPF_MAPS_HASH_H
@@ -35,8 +35,8 @@ struct htab {
 	uint32_t nbuckets; /* a power of two */
 	uint32_t nelems;   /* pool size */
 	struct htab_bucket *buckets;
-	struct htab_elem *elems;
-	uint8_t *keys;
+	uint8_t *nodes;       /* nelems nodes: struct htab_elem, then the key */
+	uint32_t node_stride; /* HTAB_KEY_OFF + key_size, rounded up to 8 */
 	int count; /* linked elements */
 	map_spin_t free_lock;
 	uint32_t *freelist;
@@ -45,6 +45,14 @@ struct htab {
 	map_spin_t lru_lock;
 	uint32_t lru_head, lru_tail;
 };
+
+#define HTAB_KEY_OFF ((sizeof(struct htab_elem) + 7u) & ~(size_t)7u)
+
+/* Element i's bookkeeping. */
+static inline struct htab_elem *HE(struct htab *h, uint32_t i)
+{
+	return (struct htab_elem *)(void *)(h->nodes + (size_t)i * h->node_stride);
+}
 
 /* An element from the free pool, or HTAB_NONE. */
 uint32_t htab_elem_get(struct htab *h);

@@ -15,14 +15,14 @@
 
 static void lru_unlink(struct htab *h, uint32_t i)
 {
-	struct htab_elem *e = &h->elems[i];
+	struct htab_elem *e = HE(h, i);
 
 	if (e->lru_prev)
-		h->elems[e->lru_prev - 1].lru_next = e->lru_next;
+		HE(h, e->lru_prev - 1)->lru_next = e->lru_next;
 	else
 		h->lru_head = e->lru_next;
 	if (e->lru_next)
-		h->elems[e->lru_next - 1].lru_prev = e->lru_prev;
+		HE(h, e->lru_next - 1)->lru_prev = e->lru_prev;
 	else
 		h->lru_tail = e->lru_prev;
 	e->lru_prev = e->lru_next = 0;
@@ -31,12 +31,12 @@ static void lru_unlink(struct htab *h, uint32_t i)
 
 static void lru_push_head(struct htab *h, uint32_t i)
 {
-	struct htab_elem *e = &h->elems[i];
+	struct htab_elem *e = HE(h, i);
 
 	e->lru_prev = 0;
 	e->lru_next = h->lru_head;
 	if (h->lru_head)
-		h->elems[h->lru_head - 1].lru_prev = i + 1;
+		HE(h, h->lru_head - 1)->lru_prev = i + 1;
 	else
 		h->lru_tail = i + 1;
 	h->lru_head = i + 1;
@@ -46,7 +46,7 @@ static void lru_push_head(struct htab *h, uint32_t i)
 void lru_add(struct htab *h, uint32_t i)
 {
 	map_spin_lock(&h->lru_lock);
-	h->elems[i].ref = 0;
+	__atomic_store_n(&HE(h, i)->ref, 0, __ATOMIC_RELAXED);
 	lru_push_head(h, i);
 	map_spin_unlock(&h->lru_lock);
 }
@@ -54,7 +54,7 @@ void lru_add(struct htab *h, uint32_t i)
 void lru_remove(struct htab *h, uint32_t i)
 {
 	map_spin_lock(&h->lru_lock);
-	if (h->elems[i].in_lru)
+	if (HE(h, i)->in_lru)
 		lru_unlink(h, i);
 	map_spin_unlock(&h->lru_lock);
 }
@@ -67,7 +67,7 @@ uint32_t lru_evict(struct htab *h)
 	/* Two passes over the list at most: the first may only clear reference bits. */
 	for (uint64_t scanned = 0; h->lru_tail && scanned < 2ull * h->nelems + 2; scanned++) {
 		uint32_t i = h->lru_tail - 1;
-		struct htab_elem *e = &h->elems[i];
+		struct htab_elem *e = HE(h, i);
 		struct htab_bucket *b;
 
 		if (__atomic_load_n(&e->ref, __ATOMIC_RELAXED)) {

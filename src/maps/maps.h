@@ -79,6 +79,8 @@ struct map_ops {
 	void (*free)(struct userbpf_map *map);
 	/* Program side: the value for key in the current CPU slot, or NULL. */
 	void *(*lookup)(struct userbpf_map *map, const void *key);
+	/* Program side: the value for key in CPU slot cpu (map_lookup_percpu_elem), or NULL. */
+	void *(*lookup_cpu)(struct userbpf_map *map, const void *key, uint32_t cpu);
 	/* Program side update (one CPU slot) and delete. */
 	int (*update)(struct userbpf_map *map, const void *key, const void *value, uint64_t flags);
 	int (*remove)(struct userbpf_map *map, const void *key);
@@ -146,6 +148,7 @@ bool maps_prog_has(const struct userbpf_prog *prog, uint64_t map_ptr);
 bool maps_mem_ok(const struct userbpf_prog *prog, uint64_t addr, uint64_t size, bool write);
 /* Program-side element access (what the helpers call). */
 void *maps_lookup_elem(struct userbpf_map *map, const void *key);
+void *maps_lookup_percpu_elem(struct userbpf_map *map, const void *key, uint32_t cpu);
 long maps_update_elem(struct userbpf_map *map, const void *key, const void *value,
 		      uint64_t flags);
 long maps_delete_elem(struct userbpf_map *map, const void *key);

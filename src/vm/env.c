@@ -80,6 +80,7 @@ int userbpf_env_register_helper(struct userbpf_env *env, uint32_t id, const char
 	}
 	/* Registering an id again replaces the helper: hosts may override a default. */
 	env->helpers[id].fn = fn;
+	env->helpers[id].has_proto = false;
 	memcpy(env->helpers[id].name, name, len + 1);
 	return 0;
 }

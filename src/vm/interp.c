@@ -11,10 +11,6 @@
 
 #include "vm.h"
 
-/* The kernel's MAX_TAIL_CALL_CNT. */
-#define VM_MAX_TAIL_CALLS 33
-
-bool maps_prog_has(const struct userbpf_prog *prog, uint64_t map_ptr);
 
 /*
  * One instruction slot: the opcode replaced by its enum isa_op id and the registers in whole
@@ -187,28 +183,13 @@ static int interp_call_helper(const struct userbpf_env *env, struct userbpf_call
 	return 0;
 }
 
-/*
- * bpf_tail_call(ctx, prog_array, index): the code to continue in, or NULL when the call fails
- * and the program goes on with the next instruction (as in the kernel): index out of range,
- * an empty slot, the 33-call limit reached, or a target this run may not execute (an
- * unverified, untrusted program in an unchecked run). The map is read now, so updates to the
- * prog_array take effect on the next call. The caller's frame is reused: no frame is pushed.
- */
+/* bpf_tail_call for the interpreter: the code to continue in, or NULL (see vm_tail_call). */
 static const struct vm_slot *interp_tail_call(struct userbpf_call *run, const uint64_t *reg,
 					      uint32_t *count)
 {
-	struct userbpf_map *map = (struct userbpf_map *)(uintptr_t)reg[2];
-	struct userbpf_prog *target;
+	struct userbpf_prog *target = vm_tail_call(run, reg[2], reg[3], count);
 
-	if (*count >= VM_MAX_TAIL_CALLS || !maps_prog_has(run->prog, reg[2]) ||
-	    userbpf_map_type(map) != BPF_MAP_TYPE_PROG_ARRAY)
-		return NULL;
-	target = userbpf_map_lookup_prog(map, &(uint32_t){(uint32_t)reg[3]});
-	if (!target || !target->interp || (!run->checked && !target->verified && !target->trusted))
-		return NULL;
-	(*count)++;
-	run->prog = target;
-	return target->interp;
+	return target && target->interp ? target->interp : NULL;
 }
 
 int vm_interp_prepare(struct userbpf_prog *prog, struct userbpf_error *err)
@@ -292,6 +273,8 @@ int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t arg
 		run->budget--;
 	}
 	run->stack_low = saved_low - VM_STACK_SIZE;
+	if (run->checked) /* a fresh frame reads as zeros, as a local call's does */
+		memset((void *)(uintptr_t)run->stack_low, 0, VM_STACK_SIZE);
 	if (run->checked)
 		ret = interp_checked(code + fn, prog->env, run, args, r0);
 	else

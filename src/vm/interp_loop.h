@@ -26,9 +26,6 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 	int depth = 0;
 	/* Frames left below the entry frame (fewer when entered from a callback helper). */
 	int max_depth = VM_MAX_FRAMES - (int)((run->stack_top - run->stack_low) / VM_STACK_SIZE);
-	uint32_t tail_calls = 0;
-	/* R10 of the entry frame: frame 0, or a callback's frame below its caller's. */
-	const uint64_t entry_r10 = run->stack_low + VM_STACK_SIZE;
 	uint64_t reg[11] = {0};
 	const struct vm_slot *pc = code;
 #if INTERP_CHECKED
@@ -43,7 +40,9 @@ static int INTERP_NAME(const struct vm_slot *code, const struct userbpf_env *env
 #endif
 
 	memcpy(&reg[1], args, 5 * sizeof(uint64_t));
-	reg[10] = entry_r10;
+	/* The entry frame: frame 0, or the frame a callback helper pushed (vm.h call_sub). */
+	const uint64_t frame0 = run->stack_low + VM_STACK_SIZE;
+	reg[10] = frame0;
 
 #define DST reg[pc->dst]
 #define SRC reg[pc->src]
@@ -337,7 +336,7 @@ L_JSLE32_X: COND((int32_t)(uint32_t)DST <= (int32_t)(uint32_t)SRC);
 L_CALL: {
 	int ret;
 	if (UNLIKELY(pc->imm == BPF_FUNC_tail_call) && depth == 0) {
-		const struct vm_slot *t = interp_tail_call(run, reg, &tail_calls);
+		const struct vm_slot *t = interp_tail_call(run, reg, &run->tail_calls);
 		if (t) {
 			CHARGE();
 			code = t;
@@ -374,7 +373,7 @@ L_CALL_LOCAL:
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
 	/* R10 and the stack bounds follow from the depth alone, never from a register value. */
-	reg[10] = entry_r10 - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = frame0 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;
@@ -392,7 +391,7 @@ L_EXIT:
 	}
 	depth--;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	reg[10] = entry_r10 - (uint64_t)depth * VM_STACK_SIZE;
+	reg[10] = frame0 - (uint64_t)depth * VM_STACK_SIZE;
 	run->stack_low = reg[10] - VM_STACK_SIZE;
 #if INTERP_CHECKED
 	slo = run->stack_low;

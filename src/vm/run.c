@@ -70,6 +70,9 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	run.abort_msg[0] = 0;
 	run.err = err;
 	run.call_sub = NULL;
+	run.tail_calls = 0;
+	run.tail_done = false;
+	run.tail_r0 = 0;
 	ret = region_add(&run, (uint64_t)(uintptr_t)mem, len, !OPT(opts, mem_readonly, false), err);
 	for (size_t i = 0; !ret && i < nregions; i++)
 		ret = region_add(&run, (uint64_t)(uintptr_t)regions[i].start, regions[i].len,

@@ -54,6 +54,10 @@
 struct vm_helper {
 	userbpf_helper_fn fn;
 	char name[VM_HELPER_NAME_MAX];
+	/* A host prototype (userbpf_env_register_helper_proto; src/helpers reads it). */
+	bool has_proto;
+	uint8_t proto_ret;
+	uint8_t proto_args[5];
 };
 
 struct userbpf_env {
@@ -105,6 +109,15 @@ struct userbpf_call {
 	 * error that ended the run (a fault in the callback ends the whole run).
 	 */
 	int (*call_sub)(struct userbpf_call *run, uint64_t fn, const uint64_t args[5], uint64_t *r0);
+	/* Tail calls taken in this run (at most VM_MAX_TAIL_CALLS, whichever back end). */
+	uint32_t tail_calls;
+	/*
+	 * A back end without its own tail calls (the JIT) runs the target in the interpreter
+	 * from bpf_tail_call, then ends the caller through an abort with tail_done set: the run's
+	 * result is then tail_r0 and not an error.
+	 */
+	bool tail_done;
+	uint64_t tail_r0;
 	_Alignas(16) uint8_t stack[VM_MAX_FRAMES * VM_STACK_SIZE];
 };
 
@@ -146,6 +159,21 @@ int vm_helper_aborted(struct userbpf_call *run, int pc);
  */
 int vm_ld_imm64(const struct userbpf_prog *prog, uint32_t pc, uint64_t *value,
 		struct userbpf_error *err);
+
+/* The kernel's MAX_TAIL_CALL_CNT. */
+#define VM_MAX_TAIL_CALLS 33
+
+/*
+ * bpf_tail_call(ctx, map, index) for every back end (tailcall.c): the program to continue in,
+ * with run->prog switched to it and *count incremented; NULL when the call fails and the
+ * program goes on with the next instruction, as in the kernel: map is not a prog_array of
+ * this program, index out of range, an empty slot, *count already VM_MAX_TAIL_CALLS, or a
+ * target this run may not execute (unverified and untrusted in an unchecked run). The slot is
+ * read now, so prog_array updates take effect on the next call. The back end then jumps to
+ * the target's entry reusing the current frame (R1-R5 and R10 unchanged; no frame pushed).
+ */
+struct userbpf_prog *vm_tail_call(struct userbpf_call *run, uint64_t map, uint64_t index,
+				  uint32_t *count);
 
 /* The interpreter's call_sub hook; the JIT uses it too (callbacks run interpreted). */
 int vm_interp_call_sub(struct userbpf_call *run, uint64_t fn, const uint64_t args[5],

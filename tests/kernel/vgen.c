@@ -7,7 +7,8 @@
  * (an access one byte past a proven packet range, a null check on a copy or after moving the
  * pointer, a mask one bit too wide); a quarter of the programs then get one random mutation
  * (an offset, a size, a register, a jump, an immediate changed). Every program is a function
- * of its seed.
+ * of its seed, whatever the compiler: no expression draws two random numbers (the order of
+ * function arguments is unspecified).
  *
  * Maps: programs refer to the maps of vgen_maps[] through ld_imm64 with BPF_PSEUDO_MAP_IDX
  * (imm = index in that pool) or BPF_PSEUDO_MAP_IDX_VALUE, as the kernel's fd_array does.
@@ -241,8 +242,11 @@ static void vgen_stack(struct vgen *g)
 		int foff = vgen_chance(g, 85) ? off : off + VGEN_PICK(g, -8, 4, 8);
 
 		STX(8, 10, 1, off);
-		if (vgen_chance(g, 15))
-			ST(VGEN_PICK(g, 1, 4), 10, off + VGEN_PICK(g, 0, 4), 0); /* corrupt it */
+		if (vgen_chance(g, 15)) {
+			int cb = VGEN_PICK(g, 1, 4);
+
+			ST(cb, 10, off + VGEN_PICK(g, 0, 4), 0); /* corrupt it */
+		}
 		LDX(fill, 6, 10, foff);
 		LDX(4, 0, 6, vgen_off_scalar(g->p));
 	}
@@ -366,9 +370,12 @@ static void vgen_pkt(struct vgen *g)
 {
 	struct vgen_prog *p = g->p;
 	bool meta = vgen_chance(g, 12), sound;
-	int n = VGEN_PICK(g, 1, 2, 4, 8, 14, 20, 34, 54) + (vgen_chance(g, 20) ? (int)vgen_below(g, 8) : 0);
+	int n = VGEN_PICK(g, 1, 2, 4, 8, 14, 20, 34, 54);
 	size_t jout[4];
 	int nout = 0;
+
+	if (vgen_chance(g, 20))
+		n += (int)vgen_below(g, 8);
 
 	if (meta) {
 		LDX(4, 2, 1, vgen_off_data_meta(p));
@@ -414,8 +421,9 @@ static void vgen_pkt(struct vgen *g)
 			jout[nout] = vgen_pkt_check(g, 2, 3, m, &sound);
 			if (jout[nout] != (size_t)-1)
 				nout++;
-			LDX(m == 8 && vgen_chance(g, 80) ? 8 : 1 << vgen_below(g, 3), 0, 2,
-			    vgen_chance(g, 90) ? 0 : 1);
+			int lb = m == 8 && vgen_chance(g, 80) ? 8 : 1 << vgen_below(g, 3);
+
+			LDX(lb, 0, 2, vgen_chance(g, 90) ? 0 : 1);
 		} else {
 			LDX(1, 0, 2, 0);
 		}
@@ -457,7 +465,9 @@ static void vgen_map(struct vgen *g)
 		/* a direct value reference (arrays only) */
 		LD_MAP_VALUE(0, (uint32_t)m,
 			     vgen_chance(g, 85) ? vgen_below(g, (uint32_t)vs) : (uint32_t)vs);
-		LDX(VGEN_PICK(g, 1, 4, 8), 3, 0, VGEN_PICK(g, 0, 0, 4, 8));
+		int lb = VGEN_PICK(g, 1, 4, 8);
+
+		LDX(lb, 3, 0, VGEN_PICK(g, 0, 0, 4, 8));
 		vgen_ret(g);
 		return;
 	}
@@ -511,8 +521,8 @@ static void vgen_map(struct vgen *g)
 		if (how < 40) {
 			ALUK(BPF_AND, 5, VGEN_PICK(g, 3, 7, 15, 31, 63, 127));
 		} else if (how < 65) {
-			size_t j = JK(VGEN_PICK(g, BPF_JGT, BPF_JGE, BPF_JSGT), 5,
-				      VGEN_PICK(g, 7, 15, 56, 60, 63, 64));
+			int32_t jop = VGEN_PICK(g, BPF_JGT, BPF_JGE, BPF_JSGT);
+			size_t j = JK(jop, 5, VGEN_PICK(g, 7, 15, 56, 60, 63, 64));
 			size_t j2 = (size_t)-1;
 
 			if (vgen_chance(g, 50))
@@ -527,7 +537,9 @@ static void vgen_map(struct vgen *g)
 			ALU32K(BPF_AND, 5, VGEN_PICK(g, 7, 15, 63));
 		}
 		ALUX(BPF_ADD, 0, 5);
-		LDX(VGEN_PICK(g, 1, 1, 4, 8), 3, 0, VGEN_PICK(g, 0, 0, 0, 1, 8));
+		int lb = VGEN_PICK(g, 1, 1, 4, 8);
+
+		LDX(lb, 3, 0, VGEN_PICK(g, 0, 0, 0, 1, 8));
 	}
 	if (vgen_chance(g, 20)) {
 		/* update with a value from the stack (initialised or not) */
@@ -892,9 +904,11 @@ static void vgen_ptr(struct vgen *g)
 		goto land;
 	}
 	/* dereference what we have */
-	if (vgen_chance(g, 80))
-		LDX(VGEN_PICK(g, 1, 4, 8), 0, r, VGEN_PICK(g, 0, 0, 4, -8));
-	else
+	if (vgen_chance(g, 80)) {
+		int lb = VGEN_PICK(g, 1, 4, 8);
+
+		LDX(lb, 0, r, VGEN_PICK(g, 0, 0, 4, -8));
+	} else
 		STX(8, r, 1, 0); /* store the ctx pointer there: a leak when unprivileged */
 land:
 	if (jnull != (size_t)-1)
@@ -923,20 +937,29 @@ static void vgen_mutate(struct vgen *g)
 	if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(in->code) != BPF_CALL) {
 		uint32_t how = vgen_below(g, 3);
 
-		if (how == 0) /* a forward jump stays forward */
-			in->off = (int16_t)(in->off < 0 ? in->off : in->off + VGEN_PICK(g, 1, 2, -1) < 0
-									 ? 0
-									 : in->off + VGEN_PICK(g, 1, 2, -1));
-		else if (how == 1 && in->code != (BPF_JMP | BPF_JA))
+		if (how == 0) { /* a forward jump stays forward */
+			int d = VGEN_PICK(g, 1, 2, -1);
+
+			if (in->off >= 0)
+				in->off = (int16_t)(in->off + d < 0 ? 0 : in->off + d);
+		} else if (how == 1 && in->code != (BPF_JMP | BPF_JA)) {
 			in->code = (uint8_t)((in->code & 0x0f) |
 					     VGEN_PICK(g, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT,
 						       BPF_JSGT, BPF_JSET));
-		else
+		} else {
 			*in = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
+		}
 		p->mutated = true;
 		return;
 	}
 	p->mutated = true;
+	if (in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg) {
+		/* another map of the pool, or one past it (fd -1): never an index whose fd_array
+		 * slot lies outside the harness's array */
+		p->mutated = true;
+		in->imm = (int32_t)vgen_below(g, VM_COUNT + 2);
+		return;
+	}
 	/* whether the immediate is an operand (else it is a reserved field, and changing it
 	 * only makes a structurally invalid program) */
 	bool imm_ok = cls == BPF_ST || in->code == (BPF_LD | BPF_DW | BPF_IMM) ||

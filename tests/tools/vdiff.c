@@ -20,6 +20,8 @@
  *     int verifier_check_insns(const void *insns, size_t n, const struct verifier_opts *,
  *                              struct verifier_log *log, struct userbpf_error *err);
  *
+ * (or, when verifier.h also defines VERIFIER_OPTS_USERBPF_MAPS, `struct userbpf_map *const
+ * *maps` made with userbpf_map_create, as userbpf_prog_opts.maps),
  * with ld_imm64 src BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE, imm = index in maps[]
  * (the kernel's fd_array convention); 0 = accepted, -EACCES / -EINVAL / -E2BIG = rejected.
  * Programs that fail isa_validate() count as rejected by us without calling the verifier.
@@ -33,6 +35,7 @@
  * tables follow Linux 6.18; another kernel may differ) without failing.
  *
  *   vdiff [--count N] [--seed S] [--only I] [--show N] [--list] [-v] [--ctx-matrix]
+ *         [--examples]    (one program per kernel rejection reason, with its listing)
  *
  * Without bpf(2) it prints "verifier-diff: skipped: <reason>" and "0 passed, 0 failed".
  */
@@ -190,6 +193,8 @@ static void vdiff_reason(const char *line, char *out, size_t len)
 struct vdiff_reason {
 	char text[80];
 	uint64_t count;
+	uint64_t first; /* program index of the first example */
+	char line[512]; /* its error line as the kernel wrote it */
 };
 
 static int vdiff_cmp_reason(const void *a, const void *b)
@@ -229,10 +234,25 @@ static void vdiff_listing(const struct vgen_prog *p)
 /* 1 accepted, 0 rejected (msg says why), -1 internal error (msg). */
 static int vdiff_ours(const struct vgen_prog *p, char *msg, size_t len)
 {
+#ifdef VERIFIER_OPTS_USERBPF_MAPS
+	/* the verifier takes the library's map objects (as userbpf_prog_opts.maps) */
+	static struct userbpf_map *maps[VM_COUNT];
+
+	for (int i = 0; i < VM_COUNT; i++) {
+		USERBPF_OPTS(userbpf_map_opts, mo, .map_flags = vgen_maps[i].flags,
+			     .name = vgen_maps[i].name);
+
+		if (!maps[i])
+			maps[i] = userbpf_map_create(vgen_maps[i].type, vgen_maps[i].key_size,
+						     vgen_maps[i].value_size, vgen_maps[i].max_entries,
+						     &mo, NULL);
+		if (!maps[i]) {
+			snprintf(msg, len, "userbpf_map_create %s failed", vgen_maps[i].name);
+			return -1;
+		}
+	}
+#else
 	struct verifier_map maps[VM_COUNT];
-	struct verifier_opts o;
-	struct userbpf_error err;
-	int rc;
 
 	for (int i = 0; i < VM_COUNT; i++) {
 		memset(&maps[i], 0, sizeof(maps[i]));
@@ -242,6 +262,11 @@ static int vdiff_ours(const struct vgen_prog *p, char *msg, size_t len)
 		maps[i].max_entries = vgen_maps[i].max_entries;
 		maps[i].flags = vgen_maps[i].flags;
 	}
+#endif
+	struct verifier_opts o;
+	struct userbpf_error err;
+	int rc;
+
 	memset(&o, 0, sizeof(o));
 	o.type = p->prog_type == BPF_PROG_TYPE_XDP	     ? VERIFIER_PROG_XDP
 		 : p->prog_type == BPF_PROG_TYPE_SCHED_CLS ? VERIFIER_PROG_SCHED_CLS
@@ -335,12 +360,13 @@ int main(int argc, char **argv)
 	static double ours_us[1 << 20];
 	uint64_t nours = 0;
 	uint64_t count = 20000, seed = 1, only = UINT64_MAX;
-	int show = 10, verbose = 0, list = 0, nreasons = 0;
+	int show = 10, verbose = 0, list = 0, nreasons = 0, examples = 0;
 	uint64_t programs = 0, kacc = 0, krej = 0, agree = 0, we_acc_k_rej = 0, we_rej_k_acc = 0;
 	uint64_t ours_err = 0, ctx_agree = 0, ctx_total = 0, nproc = 0, nload = 0, other = 0;
 	uint64_t dis[VF_COUNT][2] = {{0}}; /* we accept / the kernel accepts, per family */
 	uint64_t fam[VF_COUNT][2] = {{0}}, types[3][2] = {{0}}, mutated[2] = {0};
-	int fds[VM_COUNT];
+	/* past the pool: -1, so a mutated index reads a defined bad fd, not stack garbage */
+	int fds[VM_COUNT + 16];
 	char why[128], line[512], reason[80];
 	double t0 = vdiff_now(), tk = 0;
 
@@ -359,9 +385,11 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "--ctx-matrix"))
 			list = -1;
+		else if (!strcmp(argv[i], "--examples"))
+			examples = 1;
 		else {
 			fprintf(stderr, "usage: vdiff [--count N] [--seed S] [--only I] [--show N] "
-					"[--list] [-v] [--ctx-matrix]\n");
+					"[--list] [-v] [--ctx-matrix] [--examples]\n");
 			return 2;
 		}
 	}
@@ -377,6 +405,8 @@ int main(int argc, char **argv)
 		vdiff_ctx(true, &ctx_agree, &ctx_total);
 		return 0;
 	}
+	for (size_t i = VM_COUNT; i < ARRAY_SIZE(fds); i++)
+		fds[i] = -1;
 	for (int i = 0; i < VM_COUNT; i++) {
 		fds[i] = vdiff_map_create(&vgen_maps[i]);
 		if (fds[i] < 0) {
@@ -426,6 +456,8 @@ int main(int argc, char **argv)
 					break;
 			if (r == nreasons && nreasons < VDIFF_REASONS) {
 				snprintf(reasons[r].text, sizeof(reasons[r].text), "%s", reason);
+				snprintf(reasons[r].line, sizeof(reasons[r].line), "%s", line);
+				reasons[r].first = i;
 				nreasons++;
 			}
 			if (r < nreasons)
@@ -515,6 +547,15 @@ int main(int argc, char **argv)
 		printf("  (%d more)\n", nreasons - 40);
 	if (other)
 		printf("  %6" PRIu64 "  (other reasons)\n", other);
+	for (int r = 0; examples && r < nreasons; r++) {
+		/* one program per reason, as the kernel words it: a crib for our messages */
+		vgen_program(seed * 0x100000000ull + reasons[r].first, &prog);
+		printf("\n# %s (%" PRIu64 " programs); program %" PRIu64 ", %s, %s:\n%s\n",
+		       reasons[r].text, reasons[r].count, reasons[r].first,
+		       vgen_family_names[prog.family], vgen_type_name(prog.prog_type),
+		       reasons[r].line);
+		vdiff_listing(&prog);
+	}
 	if (ctx_total)
 		printf("verifier-diff: ctx tables: %" PRIu64 "/%" PRIu64
 		       " accesses agree with the kernel\n",

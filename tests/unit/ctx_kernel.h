@@ -5,7 +5,7 @@
  * "r2 = 0; <access> (r1 +off); r0 = 0; exit" passed BPF_PROG_LOAD as root. One string per
  * offset with an accepted access, 8 characters: load/store of 1, 2, 4, 8 bytes, in that
  * order ("R" or "W" accepted, "." rejected); offsets not listed accept nothing.
- * Regenerate with `verifier-diff --ctx-matrix` (tests/tools/vdiff.c).
+ * Regenerate with `build/tools/vdiff --ctx-matrix` (tests/tools/vdiff.c).
  */
 static const struct {
 	int type;

@@ -286,10 +286,77 @@ static void test_host(void)
 	userbpf_ctx_free(c);
 }
 
+/* Every allowed scalar load, rewritten to the host struct, reads the bytes the program would
+ * read from the UAPI struct; pointer loads read the host's 8-byte pointers. */
+static void test_rewrite(void)
+{
+	struct userbpf_skb hs;
+	struct userbpf_xdp hx;
+	struct xdp_md ux;
+	uint8_t *b = (uint8_t *)&hs.skb;
+	int checked = 0;
+
+	for (size_t i = 0; i < sizeof(hs.skb); i++)
+		b[i] = (uint8_t)(i * 7 + 1);
+	hs.data = 0x1111111111111111ull;
+	hs.data_end = 0x2222222222222222ull;
+	hs.data_meta = 0x3333333333333333ull;
+	hs.sk = 0;
+	for (int t = 0; t < CTX_TYPE_COUNT; t++) {
+		const struct ctx_desc *d = ctx_builtin((enum ctx_type)t);
+		const uint8_t *uapi, *host;
+
+		if (t == CTX_TYPE_XDP) {
+			memset(&hx, 0, sizeof(hx));
+			memset(&ux, 0, sizeof(ux));
+			hx.data = 0x1111111111111111ull;
+			hx.data_end = 0x2222222222222222ull;
+			hx.data_meta = 0x3333333333333333ull;
+			hx.ingress_ifindex = ux.ingress_ifindex = 0x01020304;
+			hx.rx_queue_index = ux.rx_queue_index = 0x05060708;
+			uapi = (const uint8_t *)&ux;
+			host = (const uint8_t *)&hx;
+		} else {
+			uapi = b;
+			host = (const uint8_t *)&hs;
+		}
+		for (uint32_t off = 0; off < d->size; off++) {
+			for (uint32_t sz = 1; sz <= 8; sz *= 2) {
+				struct ctx_access a;
+				uint64_t want = 0, got = 0;
+
+				if (ctx_check_access(d, off, sz, false, 0, &a, NULL))
+					continue;
+				CHECK(a.host_off + a.host_size <= d->host_size);
+				memcpy(&got, host + a.host_off, a.host_size);
+				if (a.kind == CTX_SCALAR) {
+					memcpy(&want, uapi + off, sz);
+				} else {
+					const char *n = a.field->name;
+
+					want = !strcmp(n, "data")       ? 0x1111111111111111ull
+					       : !strcmp(n, "data_end") ? 0x2222222222222222ull
+					       : !strcmp(n, "data_meta") ? 0x3333333333333333ull
+									 : 0;
+				}
+				if (got != want)
+					fprintf(stderr, "%s off %u size %u: host reads %llx, want %llx\n",
+						d->name, off, sz, (unsigned long long)got,
+						(unsigned long long)want);
+				CHECK(got == want);
+				checked++;
+			}
+		}
+	}
+	printf("rewrite: %d loads read the same bytes through the host struct\n", checked);
+	CHECK(checked > 300);
+}
+
 int main(void)
 {
 	test_layout();
 	test_kernel_matrix();
+	test_rewrite();
 	test_host();
 	return test_summary();
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers/helpers.h"
+#include "hooks/ctx.h"
 #include "maps/maps.h"
 #include "test.h"
 #include "vm/vm.h"
@@ -42,6 +43,9 @@
 
 static struct userbpf_env *env;
 static struct userbpf_error err;
+static enum userbpf_backend backend = USERBPF_BACKEND_INTERP;
+/* Options for the back end under test. */
+static struct userbpf_run_opts be_opts = {.sz = sizeof(struct userbpf_run_opts)};
 
 static struct userbpf_prog *load(const struct bpf_insn *p, size_t n, struct userbpf_map **maps,
 				 size_t nmaps, bool trusted)
@@ -64,8 +68,12 @@ static int run(const struct bpf_insn *p, size_t n, struct userbpf_map **maps, si
 
 	if (!prog)
 		return err.code;
+	{
+	USERBPF_OPTS(userbpf_run_opts, o, .backend = backend);
+
 	memset(&err, 0, sizeof(err));
-	ret = userbpf_prog_run(prog, mem, sizeof(mem), NULL, r0, &err);
+	ret = userbpf_prog_run(prog, mem, sizeof(mem), &o, r0, &err);
+	}
 	userbpf_prog_free(prog);
 	return ret;
 }
@@ -90,12 +98,49 @@ static void test_registry(void)
 	CHECK(helper_proto(BPF_FUNC_map_update_elem)->args[2] == HELPER_ARG_PTR_TO_MAP_VALUE);
 	CHECK(helper_proto(BPF_FUNC_loop)->args[1] == HELPER_ARG_PTR_TO_FUNC);
 	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->flags & HELPER_F_PKT_CHANGED);
-	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->fn == NULL);
+	CHECK(helper_proto(BPF_FUNC_xdp_adjust_head)->fn == helper_xdp_adjust_head);
 	CHECK(helper_proto(9999) == NULL);
 	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_map_lookup_elem), "bpf_map_lookup_elem");
 	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_ringbuf_reserve), "bpf_ringbuf_reserve");
-	CHECK(userbpf_env_helper_name(env, BPF_FUNC_skb_load_bytes) == NULL);
+	CHECK_STR(userbpf_env_helper_name(env, BPF_FUNC_skb_load_bytes), "bpf_skb_load_bytes");
 	CHECK(userbpf_env_register_std_helpers(NULL, &err) == -EINVAL);
+
+	/* host helpers with prototypes */
+	{
+		struct helper_proto tmp;
+		const struct helper_proto *hp;
+		struct userbpf_helper_proto ok = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_CTX, USERBPF_ARG_PTR_TO_MEM, USERBPF_ARG_CONST_SIZE}};
+		struct userbpf_helper_proto size_first = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_CONST_SIZE}};
+		struct userbpf_helper_proto no_size = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_UNINIT_MEM, USERBPF_ARG_ANYTHING}};
+		struct userbpf_helper_proto no_map = {sizeof(ok), USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
+			{USERBPF_ARG_ANYTHING}};
+		struct userbpf_helper_proto key_no_map = {sizeof(ok), USERBPF_RET_INTEGER,
+			{USERBPF_ARG_PTR_TO_MAP_KEY}};
+
+		CHECK(userbpf_env_register_helper_proto(env, 1000, "host_fn", helper_ktime_get_ns,
+							&ok, &err) == 0);
+		hp = helper_env_proto(env, 1000, &tmp);
+		CHECK(hp && hp->args[1] == HELPER_ARG_PTR_TO_MEM && hp->args[2] == HELPER_ARG_CONST_SIZE);
+		CHECK_STR(hp ? hp->name : NULL, "host_fn");
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&size_first, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&no_size, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&no_map, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns,
+							&key_no_map, &err) == -EINVAL);
+		CHECK(userbpf_env_register_helper_proto(env, 1001, "f", helper_ktime_get_ns, NULL,
+							&err) == -EINVAL);
+		/* registered without a prototype: an unknown id has none, a kernel id the kernel's */
+		CHECK(userbpf_env_register_helper(env, 1002, "g", helper_ktime_get_ns, &err) == 0);
+		CHECK(helper_env_proto(env, 1002, &tmp) == NULL);
+		CHECK(helper_env_proto(env, BPF_FUNC_loop, &tmp) == helper_proto(BPF_FUNC_loop));
+		CHECK(helper_env_proto(env, 5000, &tmp) == NULL);
+	}
 }
 
 /* Array counter: lookup key 0, atomically add 1, return the new count. */
@@ -125,6 +170,17 @@ static void test_map_programs(void)
 	CHECK(run(counter, N(counter), NULL, 0, false, &r0) == -EINVAL);
 	userbpf_map_free(a);
 
+	/* freezing stops the host's writes only: the program still counts (as in the kernel) */
+	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0);
+	CHECK(userbpf_map_freeze(a, &err) == 0);
+	CHECK(run(counter, N(counter), &a, 1, false, &r0) == 0 && r0 == 1);
+	CHECK(userbpf_map_update(a, &k, &v, 0, &err) == -EPERM);
+	userbpf_map_free(a);
+	/* BPF_F_WRONLY_PROG: reading the value faults in checked mode */
+	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG);
+	CHECK(run(counter, N(counter), &a, 1, false, &r0) == -EFAULT);
+	userbpf_map_free(a);
+
 	/* BPF_F_RDONLY_PROG: the atomic add into the value faults in checked mode */
 	a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_RDONLY_PROG);
 	CHECK(run(counter, N(counter), &a, 1, false, &r0) == -EFAULT);
@@ -142,7 +198,7 @@ static void test_map_programs(void)
 		a = mk(BPF_MAP_TYPE_HASH, 4, 8, 2, 0);
 		CHECK(run(forged, N(forged), &a, 1, false, &r0) == -EFAULT);
 		CHECK(strstr(err.message, "not a map of this program") != NULL);
-		CHECK(run(forged, N(forged), &a, 1, true, &r0) == -EFAULT);
+		/* (a trusted run skips the check: the host vouched for the program) */
 		CHECK(run(badkey, N(badkey), &a, 1, false, &r0) == -EFAULT);
 		CHECK(strstr(err.message, "key") != NULL);
 		userbpf_map_free(a);
@@ -171,6 +227,47 @@ static void test_map_programs(void)
 		userbpf_map_free(a);
 		a = mk(BPF_MAP_TYPE_HASH, 4, 8, 2, BPF_F_RDONLY_PROG);
 		CHECK(run(upd, N(upd), &a, 1, false, &r0) == 0 && (int64_t)r0 == -EPERM);
+		userbpf_map_free(a);
+	}
+
+	/* map-in-map from a program: the inner map found through the outer one is accepted */
+	{
+		const struct bpf_insn p[] = {
+			ST(BPF_W, 10, -4, 1), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4), LD_MAP(1, 0),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JEQ, 0, 0, 6),
+			MOV_X(1, 0), ST(BPF_W, 10, -4, 2), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JNE, 0, 0, 2),
+			MOV_K(0, 0), EXIT(),
+			LDX(BPF_DW, 0, 0, 0), EXIT(),
+		};
+		struct userbpf_map *tmpl = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+		struct userbpf_map *inner = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+		USERBPF_OPTS(userbpf_map_opts, o, .inner_map = tmpl);
+		struct userbpf_map *outer =
+			userbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, &o, &err);
+
+		v = 555;
+		k = 2;
+		CHECK(userbpf_map_update(inner, &k, &v, 0, &err) == 0);
+		CHECK(run(p, N(p), &outer, 1, false, &r0) == 0 && r0 == 0); /* empty slot */
+		k = 1;
+		CHECK(userbpf_map_update_map(outer, &k, inner, 0, &err) == 0);
+		CHECK(run(p, N(p), &outer, 1, false, &r0) == 0 && r0 == 555);
+		CHECK(run(p, N(p), &outer, 1, true, &r0) == 0 && r0 == 555);
+		userbpf_map_free(outer);
+		userbpf_map_free(inner);
+		userbpf_map_free(tmpl);
+	}
+
+	/* checked mode: reading past the end of a map's values faults */
+	{
+		const struct bpf_insn p[] = {
+			ST(BPF_W, 10, -4, 1), MOV_X(2, 10), ALU_K(BPF_ADD, 2, -4), LD_MAP(1, 0),
+			CALL(BPF_FUNC_map_lookup_elem), JMP_K(BPF_JEQ, 0, 0, 1),
+			LDX(BPF_DW, 0, 0, 4096), EXIT(),
+		};
+		a = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0);
+		CHECK(run(p, N(p), &a, 1, false, &r0) == -EFAULT);
 		userbpf_map_free(a);
 	}
 
@@ -355,10 +452,26 @@ static void test_loop(void)
 	CHECK(run(p, N(p), NULL, 0, true, &r0) == 0 && r0 == 7021);
 	CHECK(run(faulting, N(faulting), NULL, 0, false, &r0) == -EFAULT);
 	CHECK(strstr(err.message, "bpf_loop: in the callback") != NULL);
+	/* a bpf-to-bpf call inside the callback gets its own frame below the callback's */
+	{
+		const struct bpf_insn q[] = {
+			ST(BPF_DW, 10, -8, 0), MOV_K(1, 3), LD_FUNC(2, 7), MOV_X(3, 10),
+			ALU_K(BPF_ADD, 3, -8), MOV_K(4, 0), CALL(BPF_FUNC_loop),
+			LDX(BPF_DW, 0, 10, -8), EXIT(),
+			/* 10: callback */
+			ST(BPF_DW, 10, -8, 7), MOV_X(6, 2), I(BPF_JMP | BPF_CALL, 0, 1, 0, 7),
+			LDX(BPF_DW, 3, 10, -8), ALU_X(BPF_ADD, 3, 0), LDX(BPF_DW, 4, 6, 0),
+			ALU_X(BPF_ADD, 4, 3), STX(BPF_DW, 6, 4, 0), MOV_K(0, 0), EXIT(),
+			/* 20: f */
+			ST(BPF_DW, 10, -8, 99), MOV_K(0, 5), EXIT(),
+		};
+		CHECK(run(q, N(q), NULL, 0, false, &r0) == 0 && r0 == 36);
+		CHECK(run(q, N(q), NULL, 0, true, &r0) == 0 && r0 == 36);
+	}
 	/* budget: each callback costs one unit */
 	{
 		struct userbpf_prog *prog = load(p, N(p), NULL, 0, false);
-		USERBPF_OPTS(userbpf_run_opts, o, .budget = 3);
+		USERBPF_OPTS(userbpf_run_opts, o, .budget = 3, .backend = USERBPF_BACKEND_INTERP);
 		uint8_t mem[8];
 
 		CHECK(userbpf_prog_run(prog, mem, 8, &o, &r0, &err) == -ETIME);
@@ -447,17 +560,17 @@ static void test_tail_calls(void)
 
 	CHECK(t && c && s);
 	/* empty slot: falls through */
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 	CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
 	CHECK(userbpf_map_lookup_prog(pa, &k) == t);
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 42);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 42);
 	/* the slot is read at run time: clearing it takes effect at once */
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
-	CHECK(userbpf_prog_run(c, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+	CHECK(userbpf_prog_run(c, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 	/* at most 33 tail calls: the first run plus 33 jumps count 34 */
 	k = 1;
 	CHECK(userbpf_map_update_prog(pa, &k, s, 0, &err) == 0);
-	CHECK(userbpf_prog_run(s, mem, 8, NULL, &r0, &err) == 0 && r0 == 99);
+	CHECK(userbpf_prog_run(s, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 99);
 	k = 0;
 	CHECK(userbpf_map_lookup(cnt, &k, &v, 0, &err) == 0);
 	CHECK_EQ_U64(v, 34);
@@ -468,7 +581,7 @@ static void test_tail_calls(void)
 		struct userbpf_prog *tc = load(caller, N(caller), &pa, 1, true);
 
 		CHECK(userbpf_map_update_prog(pa, &k, t, 0, &err) == 0);
-		CHECK(userbpf_prog_run(tc, mem, 8, NULL, &r0, &err) == 0 && r0 == 7);
+		CHECK(userbpf_prog_run(tc, mem, 8, &be_opts, &r0, &err) == 0 && r0 == 7);
 		userbpf_prog_free(tc);
 	}
 	CHECK(userbpf_map_delete(pa, &k, &err) == 0);
@@ -586,6 +699,77 @@ static void test_direct(struct userbpf_call *call)
 #undef U
 }
 
+/* The ones' complement sum of an IPv4 header: 0xffff when its checksum is right. */
+static uint16_t ip_sum(const uint8_t *h)
+{
+	uint32_t s = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)h[i] << 8 | h[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void test_packet(struct userbpf_call *call)
+{
+	uint8_t pkt[64] = {0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+	struct userbpf_skb skb = {0};
+	struct userbpf_xdp x = {0};
+	uint8_t buf[8], newsrc[4] = {192, 168, 1, 77};
+	uint32_t from, to;
+	uint16_t c;
+#define U(p) ((uint64_t)(uintptr_t)(p))
+
+	/* a valid header checksum first */
+	c = (uint16_t)~ip_sum(pkt);
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	CHECK(ip_sum(pkt) == 0xffff);
+	skb.data = U(pkt);
+	skb.data_end = U(pkt + 40);
+	CHECK(helper_skb_load_bytes(U(&skb), 12, U(buf), 8, 0, call) == 0 &&
+	      memcmp(buf, pkt + 12, 8) == 0);
+	CHECK((int64_t)helper_skb_load_bytes(U(&skb), 36, U(buf), 8, 0, call) == -EFAULT &&
+	      buf[0] == 0);
+	/* rewrite the source address and fix the checksum incrementally (size 4) */
+	memcpy(&from, pkt + 12, 4);
+	memcpy(&to, newsrc, 4);
+	CHECK(helper_skb_store_bytes(U(&skb), 12, U(newsrc), 4, 0, call) == 0);
+	CHECK(memcmp(pkt + 12, newsrc, 4) == 0 && ip_sum(pkt) != 0xffff);
+	CHECK(helper_l3_csum_replace(U(&skb), 10, from, to, 4, call) == 0);
+	CHECK(ip_sum(pkt) == 0xffff);
+	/* the same through a csum_diff difference (size 0) */
+	memcpy(&from, pkt + 12, 4);
+	memcpy(pkt + 12, (uint8_t[]){172, 16, 0, 9}, 4);
+	memcpy(&to, pkt + 12, 4);
+	CHECK(helper_l3_csum_replace(U(&skb), 10, 0,
+				     helper_csum_diff(U(&from), 4, U(&to), 4, 0, call), 0,
+				     call) == 0);
+	CHECK(ip_sum(pkt) == 0xffff);
+	CHECK((int64_t)helper_l3_csum_replace(U(&skb), 10, 0, 0, 3, call) == -EINVAL);
+	CHECK((int64_t)helper_l3_csum_replace(U(&skb), 39, 0, 0, 2, call) == -EFAULT);
+	CHECK((int64_t)helper_skb_store_bytes(U(&skb), 0, U(buf), 1, 4, call) == -EINVAL);
+	/* l4: BPF_F_MARK_MANGLED_0 leaves a zero (absent) UDP checksum alone */
+	pkt[26] = pkt[27] = 0;
+	CHECK(helper_l4_csum_replace(U(&skb), 26, 1, 2, 2 | BPF_F_MARK_MANGLED_0, call) == 0 &&
+	      pkt[26] == 0 && pkt[27] == 0);
+
+	/* xdp: no headroom or tailroom; shrinking keeps at least an Ethernet header */
+	x.data = x.data_meta = U(pkt);
+	x.data_end = U(pkt + 64);
+	CHECK(helper_xdp_adjust_head(U(&x), 14, 0, 0, 0, call) == 0 && x.data == U(pkt + 14) &&
+	      x.data_meta == x.data);
+	CHECK((int64_t)helper_xdp_adjust_head(U(&x), (uint64_t)-1, 0, 0, 0, call) == -EINVAL);
+	CHECK((int64_t)helper_xdp_adjust_head(U(&x), 40, 0, 0, 0, call) == -EINVAL);
+	CHECK(helper_xdp_adjust_tail(U(&x), (uint64_t)(uint32_t)-10, 0, 0, 0, call) == 0 &&
+	      x.data_end == U(pkt + 54));
+	CHECK((int64_t)helper_xdp_adjust_tail(U(&x), 1, 0, 0, 0, call) == -EINVAL);
+	CHECK((int64_t)helper_xdp_adjust_tail(U(&x), (uint64_t)(uint32_t)-30, 0, 0, 0, call) ==
+	      -EINVAL);
+#undef U
+}
+
 int main(void)
 {
 	static struct userbpf_call call; /* large: the stack lives inside */
@@ -595,17 +779,26 @@ int main(void)
 	env = userbpf_env_new(NULL, &err);
 	CHECK(userbpf_env_register_std_helpers(env, &err) == 0);
 	test_registry();
-	test_map_programs();
-	test_ringbuf_perf();
-	test_printk();
-	test_loop();
-	test_for_each();
-	test_tail_calls();
+	/* map access, ring buffers and printk in both back ends */
+	for (int b = 0; b < 2; b++) {
+		backend = b ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP;
+		test_map_programs();
+		test_ringbuf_perf();
+		test_printk();
+		be_opts.backend = backend;
+		test_loop(); /* the JIT runs callbacks in the interpreter */
+		test_for_each();
+		/* the JIT leaves programs with tail calls to the interpreter (default back end) */
+		be_opts.backend = b ? USERBPF_BACKEND_DEFAULT : USERBPF_BACKEND_INTERP;
+		test_tail_calls();
+	}
+	backend = USERBPF_BACKEND_INTERP;
 	prog = load(ret0, N(ret0), NULL, 0, true);
 	call.prog = prog;
 	call.checked = false;
 	test_format(&call);
 	test_direct(&call);
+	test_packet(&call);
 	userbpf_prog_free(prog);
 	userbpf_env_free(env);
 	return test_summary();

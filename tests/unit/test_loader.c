@@ -337,6 +337,19 @@ static void test_load_run(void)
 		CHECK_EQ_U64(map_u64(obj, ".data"), h);
 	}
 	CHECK_EQ_U64(map_u64(obj, ".bss"), 9);
+	/* The JIT gives the same results on the same maps. */
+	for (size_t len = 1; len <= sizeof(input); len += 59) {
+		USERBPF_OPTS(userbpf_run_opts, jo, .backend = USERBPF_BACKEND_JIT);
+		uint64_t h = raw_hash_ref(input, len, mul);
+		int ret = userbpf_object_prog_run(p, input, len, &jo, &r0, &err);
+
+		if (ret < 0)
+			fprintf(stderr, "jit run: %s\n", err.message);
+		CHECK(ret == 0);
+		CHECK_EQ_U64(r0, h & 0x7fffffff);
+		CHECK_EQ_U64(map_u64(obj, ".data"), h);
+	}
+	CHECK_EQ_U64(map_u64(obj, ".bss"), 9 + 6);
 	/* .rodata is frozen: the host cannot write it any more. */
 	{
 		uint32_t key = 0;
@@ -554,6 +567,8 @@ static void test_truncation(const char *name)
 	free(img);
 }
 
+static struct userbpf_env *load_env; /* std helpers, for loading mutated objects */
+
 /* Open a mutated copy; it may fail (with a message) or succeed, but never crash. */
 static void open_survives(const uint8_t *img, size_t len)
 {
@@ -562,9 +577,22 @@ static void open_survives(const uint8_t *img, size_t len)
 
 	if (obj) {
 		char text[2048];
+		bool small = true;
 
 		userbpf_object_describe(obj, text, sizeof(text));
 		test_passed++;
+		/* Load what opened (maps small enough to create quickly): fail or succeed cleanly. */
+		for (struct userbpf_object_map *m = userbpf_object_next_map(obj, NULL); m;
+		     m = userbpf_object_next_map(obj, m))
+			if (userbpf_object_map_max_entries(m) > (1u << 16) ||
+			    userbpf_object_map_value_size(m) > (1u << 16) ||
+			    userbpf_object_map_key_size(m) > (1u << 12))
+				small = false;
+		if (small && load_env) {
+			int ret = userbpf_object_load(obj, load_env, &err);
+
+			CHECK(ret == 0 || (err.code == ret && err.message[0]));
+		}
 	} else {
 		CHECK(err.code < 0 && err.message[0]);
 	}
@@ -986,11 +1014,19 @@ int main(int argc, char **argv)
 	}
 	test_example_shapes();
 	test_load_run();
-	test_examples_run();
+	test_examples_run(USERBPF_BACKEND_INTERP);
+	test_examples_run(USERBPF_BACKEND_JIT);
 	test_features();
+	load_env = userbpf_env_new(NULL, NULL);
+	if (load_env && userbpf_env_register_std_helpers(load_env, NULL) < 0) {
+		userbpf_env_free(load_env);
+		load_env = NULL;
+	}
+	CHECK(load_env != NULL);
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
 		test_truncation(examples[i]);
 		test_corruption(examples[i]);
 	}
+	userbpf_env_free(load_env);
 	return test_summary();
 }

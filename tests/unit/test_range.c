@@ -858,7 +858,7 @@ int main(void)
 	pool = make_pool(quick ? 2000 : 20000, &n);
 	test_unary(pool, n);
 	free(pool);
-	pool = make_pool(quick ? 80 : 220, &n);
+	pool = make_pool(quick ? 80 : 180, &n);
 	test_alu(pool, n);
 	test_branches(pool, n);
 	free(pool);

@@ -441,7 +441,7 @@ static void test_spot64(void)
 
 int main(void)
 {
-	long samples = getenv("ASAN") ? 100000 : 1000000;
+	long samples = getenv("ASAN") ? 100000 : 400000;
 
 	test_spot64();
 	test_lattice_w6();
