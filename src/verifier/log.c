@@ -248,6 +248,9 @@ const char *reg_type_str(const struct reg_state *r)
 	case SCALAR_VALUE: return "scalar";
 	case PTR_TO_STACK: return "fp";
 	case PTR_TO_MEM: return r->rdonly ? "rdonly_mem" : "mem";
+	case CONST_PTR_TO_MAP: return "map_ptr";
+	case PTR_TO_MAP_VALUE: return "map_value";
+	case PTR_TO_MAP_VALUE_OR_NULL: return "map_value_or_null";
 	default: return "?";
 	}
 }
@@ -382,6 +385,21 @@ void vlog_reg_text(const struct reg_state *r, char *buf, size_t len)
 		}
 		sput(&b, "%ssz=%u", first ? "" : ",", r->mem_size);
 		if (!range_is_const(&r->var) || r->var.var_off.value)
+			put_bounds(&b, &r->var, false);
+		sput(&b, ")");
+		return;
+	case CONST_PTR_TO_MAP:
+	case PTR_TO_MAP_VALUE:
+	case PTR_TO_MAP_VALUE_OR_NULL:
+		/* the kernel names the map (map=NAME,ks=,vs=); the log has no map table: its index */
+		sput(&b, "%s(", reg_type_str(r));
+		if (r->id)
+			sput(&b, "id=%u,", r->id);
+		if (r->off)
+			sput(&b, "off=%d,", r->off);
+		sput(&b, "map=#%u", r->map);
+		if (r->type != CONST_PTR_TO_MAP &&
+		    (!range_is_const(&r->var) || r->var.var_off.value))
 			put_bounds(&b, &r->var, false);
 		sput(&b, ")");
 		return;
