@@ -131,8 +131,10 @@ static int check_const_str(struct venv *env, uint32_t regno)
 	off = r->off + (int64_t)r->var.var_off.value;
 	if (check_map_value_access(env, regno, r->off, 1, false))
 		return -EACCES;
+	/* the contents are read now: only a single-value array has one place the pointer
+	 * can point to (a lookup in a bigger one may return any element) */
 	area = userbpf_map_value_area(env->opts->maps[r->map], &size);
-	if (!area || off < 0 || (uint64_t)off >= m->value_size || (size_t)off >= size)
+	if (!area || m->max_entries != 1 || off < 0 || (uint64_t)off >= m->value_size || (size_t)off >= size)
 		return verr(env, "direct value access on string failed");
 	if (!memchr(area + off, 0, m->value_size - (size_t)off))
 		return verr(env, "string is not zero-terminated");

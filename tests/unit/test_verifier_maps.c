@@ -46,8 +46,8 @@ static struct bpf_insn I(uint8_t code, uint8_t dst, uint8_t src, int16_t off, in
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* maps: 0 array k4 v16 x4, 1 hash k8 v8, 2 rdonly_prog array v16 x1 frozen ("hi"),
- * 3 queue v8, 4 rdonly_prog array not frozen, 5 ringbuf */
-enum { M_ARRAY, M_HASH, M_RO, M_QUEUE, M_RO_UNFROZEN, M_RINGBUF, M_COUNT };
+ * 3 queue v16, 4 rdonly_prog array not frozen, 5 ringbuf, 6 frozen rdonly_prog array x4 */
+enum { M_ARRAY, M_HASH, M_RO, M_QUEUE, M_RO_UNFROZEN, M_RINGBUF, M_RO4, M_COUNT };
 static struct userbpf_map *maps[M_COUNT];
 static char logbuf[1 << 16];
 static struct userbpf_error err;
@@ -368,6 +368,14 @@ static void test_args(void)
 	sn[4].imm = 4;
 	reject("string without NUL", sn, N(sn), false, 7, "string is not zero-terminated");
 	sn[4].imm = 0;
+	/* a lookup in a frozen read-only array of 4: which element is unknown */
+	struct bpf_insn sl[] = {LOOKUP(M_RO4), JMP(BPF_JEQ, 0, 0, 7), MOVR(3, 0), MOVR(1, 10),
+				ALU(BPF_ADD, 1, -16), MOV(2, 16), MOV(4, 0), MOV(5, 0),
+				CALL(BPF_FUNC_snprintf), EXIT()};
+	reject("string in a 4-element map", sl, N(sl), false, 13,
+	       "direct value access on string failed");
+	sl[0].imm = M_RO;
+	accept("string from a lookup", sl, N(sl), false);
 	sn[6] = MOV(5, 1);
 	reject("data NULL with size", sn, N(sn), false, 7,
 	       "R4 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, "
@@ -399,10 +407,13 @@ int main(void)
 	maps[M_QUEUE] = mk(BPF_MAP_TYPE_QUEUE, 0, 16, 4, 0);
 	maps[M_RO_UNFROZEN] = mk(BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG);
 	maps[M_RINGBUF] = mk(BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0);
+	maps[M_RO4] = mk(BPF_MAP_TYPE_ARRAY, 4, 16, 4, BPF_F_RDONLY_PROG);
 	for (int i = 0; i < M_COUNT; i++)
 		CHECK(maps[i] != NULL);
 	CHECK(userbpf_map_update(maps[M_RO], &zero, val, 0, &err) == 0);
 	CHECK(userbpf_map_freeze(maps[M_RO], &err) == 0);
+	CHECK(userbpf_map_update(maps[M_RO4], &zero, val, 0, &err) == 0);
+	CHECK(userbpf_map_freeze(maps[M_RO4], &err) == 0);
 	test_lookup();
 	test_null();
 	test_value();
