@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "env.h"
 
@@ -330,6 +331,32 @@ int check_helper_mem(struct venv *env, uint32_t regno, uint64_t size, bool write
 	}
 }
 
+/*
+ * A load at a known offset of a frozen BPF_F_RDONLY_PROG single-value array is a constant:
+ * neither the host (frozen) nor programs (read-only) can change those bytes any more.
+ * (The kernel folds these too; for bigger arrays it refuses the load, we load an unknown.)
+ */
+static bool frozen_const(struct venv *env, const struct reg_state *reg, int16_t insn_off,
+			 int size, bool sign_ext, struct reg_state *out)
+{
+	const struct vmap *m = &env->maps[reg->map];
+	const uint8_t *area;
+	uint64_t v = 0;
+	size_t area_size;
+	int64_t at;
+
+	if (!(m->flags & BPF_F_RDONLY_PROG) || !m->frozen || m->max_entries != 1 ||
+	    !range_is_const(&reg->var))
+		return false;
+	area = userbpf_map_value_area(env->opts->maps[reg->map], &area_size);
+	at = (int64_t)reg->off + insn_off + (int64_t)reg->var.var_off.value;
+	if (!area || at < 0 || (uint64_t)at + (uint64_t)size > area_size)
+		return false;
+	memcpy(&v, area + at, (size_t)size); /* little-endian host, as the VM */
+	loaded_const(out, v, size, sign_ext);
+	return true;
+}
+
 /* One access through register regno; the value stored (write) or the value loaded (read). */
 static int mem_op(struct venv *env, uint32_t regno, int16_t insn_off, int size, bool write,
 		  const struct reg_state *value, struct reg_state *out, bool sign_ext)
@@ -346,7 +373,7 @@ static int mem_op(struct venv *env, uint32_t regno, int16_t insn_off, int size, 
 		return mem_access(env, regno, insn_off, size, write, value, out, sign_ext);
 	case PTR_TO_MAP_VALUE:
 		ret = check_map_value_access(env, regno, (int64_t)reg->off + insn_off, size, write);
-		if (!ret && !write)
+		if (!ret && !write && !frozen_const(env, reg, insn_off, size, sign_ext, out))
 			loaded_unknown(out, size, sign_ext);
 		return ret;
 	default:

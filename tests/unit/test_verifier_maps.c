@@ -283,6 +283,17 @@ static void test_value(void)
 	dv[3] = LDX(BPF_W, 0, 1, 9);
 	reject("direct value past end", dv, N(dv), false, 3,
 	       "R1 min value is outside of the allowed memory range");
+	/* loads from a frozen read-only single-value array are constants ('h' = 104) */
+	struct bpf_insn fold[] = {MOVR(7, 1), LD_VAL(1, M_RO, 0), LDX(BPF_B, 6, 1, 0),
+				  ALU(BPF_ADD, 6, 0), ALUR(BPF_ADD, 7, 6), LDX(BPF_B, 0, 7, 0), EXIT()};
+	reject("folded constant", fold, N(fold), false, 6,
+	       "invalid access to memory, mem_size=64 off=104 size=1");
+	fold[1].imm = M_RO_UNFROZEN;
+	reject("not frozen: unknown byte", fold, N(fold), false, 6,
+	       "R7 max value is outside of the allowed memory range");
+	fold[1].imm = M_RO;
+	fold[4] = ALU(BPF_SUB, 6, 104);
+	accept("folded constant used", fold, N(fold), false);
 	struct bpf_insn dvw[] = {LD_VAL(1, M_RO, 4), ST(BPF_W, 1, 0, 1), MOV(0, 0), EXIT()};
 	reject("direct value store", dvw, N(dvw), false, 2,
 	       "write into map forbidden, value_size=16 off=4 size=4");

@@ -4,7 +4,8 @@
  * (fuzz/verifier_gen.h): every program it accepts runs in the interpreter's checked mode on
  * random 64-byte inputs without a memory fault and within the budget. Both privilege levels;
  * loops only privileged. Half of the programs also look up maps (an array, a hash holding
- * some of the keys, a read-only array) with random contents, and use the results. Also reports how many programs were accepted, so a generator that
+ * some of the keys, a frozen read-only single-value array) with random contents, and use the
+ * results. Also reports how many programs were accepted, so a generator that
  * stopped producing acceptable programs shows up as a failure rather than a silent pass.
  */
 #include <errno.h>
@@ -54,12 +55,21 @@ int main(void)
 	struct userbpf_map *maps[NMAPS] = {
 		userbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 4, NULL, NULL),
 		userbpf_map_create(BPF_MAP_TYPE_HASH, 4, 8, 8, NULL, NULL),
-		userbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 4, &ro_opts, NULL),
+		userbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, &ro_opts, NULL),
 	};
 	long with_maps = 0;
 
 	for (int i = 0; i < NMAPS; i++)
 		CHECK(maps[i] != NULL);
+	{ /* map 2: frozen read-only, so the verifier folds loads from it into constants */
+		uint8_t v[16];
+		uint32_t k = 0;
+
+		for (int i = 0; i < 16; i++)
+			v[i] = (uint8_t)next_rand(NULL);
+		CHECK(userbpf_map_update(maps[2], &k, v, BPF_ANY, NULL) == 0);
+		CHECK(userbpf_map_freeze(maps[2], NULL) == 0);
+	}
 	CHECK(userbpf_env_register_std_helpers(env, NULL) == 0);
 
 	for (long k = 0; k < programs; k++) {
