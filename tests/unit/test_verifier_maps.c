@@ -211,6 +211,14 @@ static void test_null(void)
 	reject("jmp32 unpriv", j32, N(j32), false, 6, "R0 pointer comparison prohibited");
 	reject("jmp32 priv", j32, N(j32), true, 7, "R0 invalid mem access 'map_value_or_null'");
 
+	/* against a register known to be zero, as the kernel's register_is_null() */
+	struct bpf_insn jx[] = {LOOKUP(M_ARRAY), MOV(3, 0), I(BPF_JMP | BPF_JEQ | BPF_X, 0, 3, 1, 0),
+				LDX(BPF_DW, 0, 0, 0), EXIT()};
+	accept("null check against r3 = 0", jx, N(jx), false);
+	jx[6] = MOV(3, 1);
+	reject("check against r3 = 1", jx, N(jx), true, 8,
+	       "R0 invalid mem access 'map_value_or_null'");
+
 	/* every copy is converted: a register copy and a spill */
 	struct bpf_insn copies[] = {LOOKUP(M_ARRAY), MOVR(6, 0), STX(BPF_DW, 10, 0, -16),
 				    JMP(BPF_JEQ, 0, 0, 4), LDX(BPF_DW, 7, 10, -16),
