@@ -160,7 +160,7 @@ int verr_code(struct venv *env, int code, const char *fmt, ...) PRINTF_LIKE(3, 4
 /* The instruction in the kernel's syntax ("r1 += r2", "if w1 > 0x5 goto pc+3"). */
 void vlog_insn_text(const struct bpf_insn *insn, char *buf, size_t len);
 /* "R1=ctx()" style value of a register. */
-void vlog_reg_text(const struct reg_state *r, char *buf, size_t len);
+void vlog_reg_text(const struct venv *env, const struct reg_state *r, char *buf, size_t len);
 /* Every initialised register and stack slot of the current frame(s). */
 void vlog_state(struct venv *env, const struct vstate *st);
 /* Before an instruction: "N: (op) text"; after it: " ; R.. fp.." for what it touched. */

@@ -110,7 +110,11 @@ static void test_lookup(void)
 	accept("lookup + null check", ok, N(ok), false);
 	/* the log shows the maybe-NULL type with its id, then the value after the check */
 	CHECK(verify(ok, N(ok), false, 2) == 0);
-	CHECK(strstr(logbuf, "R0=map_value_or_null(id=1,map=#0)") != NULL);
+	CHECK(strstr(logbuf, "R0=map_value_or_null(id=1,map=array,ks=4,vs=16)") != NULL);
+	CHECK(strstr(logbuf, "R1=map_ptr(map=array,ks=4,vs=16)") != NULL);
+	CHECK(strstr(logbuf, "0: (18) r1 = map[id:0]") != NULL);
+	CHECK(strstr(logbuf, "5: (85) call bpf_map_lookup_elem#1") != NULL);
+	CHECK(strstr(logbuf, "R0=map_value(map=array,ks=4,vs=16)") != NULL);
 
 	struct bpf_insn no_check[] = {LOOKUP(M_ARRAY), LDX(BPF_DW, 0, 0, 8), EXIT()};
 	reject("no null check", no_check, N(no_check), false, 6,
@@ -403,7 +407,8 @@ static void test_args(void)
 
 static struct userbpf_map *mk(uint32_t type, uint32_t k, uint32_t v, uint32_t n, uint32_t flags)
 {
-	USERBPF_OPTS(userbpf_map_opts, mo, .map_flags = flags);
+	USERBPF_OPTS(userbpf_map_opts, mo, .map_flags = flags,
+		     .name = type == BPF_MAP_TYPE_ARRAY && !flags && n == 4 ? "array" : NULL);
 	struct userbpf_map *m = userbpf_map_create(type, k, v, n, &mo, &err);
 
 	if (!m)
