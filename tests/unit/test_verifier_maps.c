@@ -354,6 +354,20 @@ static void test_args(void)
 	pr[2] = MOV(2, 8);
 	pr[5] = LDX(BPF_DW, 0, 10, -8);
 	reject("probe_read part", pr, N(pr), false, 5, "invalid read from stack R10 off=-8 size=8");
+	/* stale bounds across helper calls: what the helper wrote is unknown afterwards, whether
+	 * the slot held a spilled constant or zero bytes */
+	struct bpf_insn stale[] = {MOVR(7, 1), MOV(6, 0), STX(BPF_DW, 10, 6, -8), MOVR(1, 10),
+				   ALU(BPF_ADD, 1, -8), MOV(2, 8), MOV(3, 0),
+				   CALL(BPF_FUNC_probe_read), LDX(BPF_DW, 6, 10, -8),
+				   ALUR(BPF_ADD, 7, 6), LDX(BPF_B, 0, 7, 0), EXIT()};
+	reject("spill overwritten by helper", stale, N(stale), true, 9,
+	       "math between mem pointer and register with unbounded min value is not allowed");
+	stale[2] = ST(BPF_DW, 10, -8, 0);
+	reject("zeros overwritten by helper", stale, N(stale), true, 9,
+	       "math between mem pointer and register with unbounded min value is not allowed");
+	stale[5] = MOV(2, 0); /* a zero-sized read writes nothing: the zeros stay */
+	accept("zeros kept by an empty read", stale, N(stale), true);
+
 	/* sizes: unbounded, negative, zero where not allowed */
 	struct bpf_insn sz[] = {LDX(BPF_W, 2, 1, 0), MOV(3, 0), MOVR(1, 10), ALU(BPF_ADD, 1, -16),
 				MOV(3, 0), CALL(BPF_FUNC_probe_read), MOV(0, 0), EXIT()};
