@@ -3,7 +3,8 @@
  * fuzz_verifier.c - libFuzzer target for the verifier's soundness: the input bytes drive the
  * program generator of verifier_gen.h (first byte: privileged or not, and the input memory
  * seed). A program the verifier accepts must then run in checked mode on two inputs without
- * a memory fault and within its budget; anything else aborts. Rejected programs only need
+ * a memory fault and within its budget; anything else aborts. Bit 2 of the first byte adds
+ * map lookups (an array, a hash and a read-only array whose contents the input also sets). Rejected programs only need
  * the verifier itself not to crash, leak or trip a sanitizer.
  */
 #include <stdlib.h>
@@ -28,6 +29,34 @@ static uint64_t next_byte(void *ctx)
 	return v;
 }
 
+/* The maps live across inputs (a fuzz target may keep state; the library may not). */
+enum { NMAPS = 3 };
+static struct userbpf_map *maps[NMAPS];
+
+static void maps_init(const uint8_t *data, size_t size)
+{
+	if (!maps[0]) {
+		USERBPF_OPTS(userbpf_map_opts, ro, .map_flags = BPF_F_RDONLY_PROG);
+
+		maps[0] = userbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 4, NULL, NULL);
+		maps[1] = userbpf_map_create(BPF_MAP_TYPE_HASH, 4, 8, 8, NULL, NULL);
+		maps[2] = userbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 4, &ro, NULL);
+		if (!maps[0] || !maps[1] || !maps[2])
+			abort();
+	}
+	for (uint32_t k = 0; k < 5; k++) {
+		uint8_t v[16];
+
+		for (int i = 0; i < 16; i++)
+			v[i] = data[(k * 16 + i) % size];
+		userbpf_map_update(maps[0], &k, v, BPF_ANY, NULL);
+		if (v[0] & 1)
+			userbpf_map_update(maps[1], &k, v, BPF_ANY, NULL);
+		else
+			userbpf_map_delete(maps[1], &k, NULL);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,11 +75,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	n = vgen_program(&src, p, priv);
+	uint32_t nmaps = data[0] & 4 ? NMAPS : 0;
+	USERBPF_OPTS(userbpf_prog_opts, po, .maps = maps, .nmaps = nmaps);
+
+	if (nmaps)
+		maps_init(data, size);
+	opts.maps = maps;
+	opts.nmaps = nmaps;
+	n = vgen_program_maps(&src, p, priv, nmaps);
 	if (verifier_check_insns(p, n, &opts, &log, &err))
 		return 0;
 	env = userbpf_env_new(NULL, NULL);
-	prog = env ? userbpf_prog_load(env, p, n * sizeof(p[0]), NULL, &err) : NULL;
+	if (env && userbpf_env_register_std_helpers(env, NULL))
+		abort();
+	prog = env ? userbpf_prog_load(env, p, n * sizeof(p[0]), &po, &err) : NULL;
 	for (int r = 0; prog && r < 2; r++) {
 		uint8_t mem[64];
 		uint64_t r0;

@@ -4,7 +4,8 @@
  * verifier has a fair chance to accept: loads and stores through R1 (64 bytes of input) and
  * the stack at offsets near the edges, bounds checks, arithmetic on indices and pointers,
  * 32-bit operations, sign extension, byte swaps, atomics, forward jumps, bounded loops and
- * bpf-to-bpf calls. Shared by the soundness unit test (a seeded PRNG drives it) and the
+ * bpf-to-bpf calls, and (vgen_program_maps) map lookups with and without null checks followed by
+ * value accesses at fixed and variable offsets. Shared by the soundness unit test (a seeded PRNG drives it) and the
  * libFuzzer target (the input bytes drive it): whatever the verifier accepts must run in
  * checked mode without a memory fault and within the budget.
  */
@@ -59,16 +60,82 @@ static inline uint8_t vgen_size(struct vgen_src *s)
 }
 
 /*
- * Fill p with a program of at most VGEN_MAX slots; returns its length. Registers R1-R5 keep
- * their entry roles often enough (R1 is the input) for accesses to be meaningful.
+ * A map lookup (map i of nmaps, key 0..4 on the stack, sometimes uninitialised or too short),
+ * maybe a copy or spill of the result, a null check in one of its forms (or none), then an
+ * access through the result at a fixed or variable offset. R1 is saved in R8 around the call.
  */
-static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool loops)
+static inline size_t vgen_lookup(struct vgen_src *s, struct bpf_insn *p, size_t n, uint32_t nmaps)
+{
+	static const uint8_t acc[] = {BPF_LDX, BPF_STX, BPF_ST};
+	uint8_t ptr = 0, cls = acc[vgen_pick(s, 3)], key_off = vgen_pick(s, 6) ? 4 : 8;
+	uint32_t check = vgen_pick(s, 8);
+	size_t jmp_at = 0;
+
+	p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, 8, 1, 0, 0);
+	p[n++] = vgen_insn(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+			   (int32_t)vgen_pick(s, nmaps));
+	p[n++] = vgen_insn(0, 0, 0, 0, 0);
+	if (vgen_pick(s, 8))
+		p[n++] = vgen_insn(BPF_ST | (vgen_pick(s, 6) ? BPF_W : BPF_H) | BPF_MEM, 10, 0,
+				   -(int16_t)key_off, (int32_t)vgen_pick(s, 5));
+	p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	p[n++] = vgen_insn(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -(int32_t)key_off);
+	p[n++] = vgen_insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 8, 0, 0);
+	if (vgen_pick(s, 3) == 0) { /* check r0, use a copy (maybe through a spill) */
+		ptr = 6;
+		p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0);
+		if (vgen_pick(s, 2)) {
+			p[n++] = vgen_insn(BPF_STX | BPF_DW | BPF_MEM, 10, 0, -16, 0);
+			p[n++] = vgen_insn(BPF_LDX | BPF_DW | BPF_MEM, 6, 10, -16, 0);
+		}
+	}
+	jmp_at = n;
+	if (check < 4) /* skip the access when NULL (offset patched below) */
+		p[n++] = vgen_insn(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+	else if (check < 5) /* the same as JMP32: not a null check for the kernel */
+		p[n++] = vgen_insn(BPF_JMP32 | BPF_JEQ | BPF_K, 0, 0, 2, 0);
+	else if (check < 6) /* access on the NULL side */
+		p[n++] = vgen_insn(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0);
+	if (vgen_pick(s, 3) == 0) { /* a variable offset from the input */
+		p[n++] = vgen_insn(BPF_LDX | BPF_B | BPF_MEM, 7, 1, (int16_t)vgen_pick(s, 8), 0);
+		if (vgen_pick(s, 2))
+			p[n++] = vgen_insn(BPF_ALU64 | BPF_AND | BPF_K, 7, 0, 0,
+					   (int32_t)vgen_pick(s, 20));
+		p[n++] = vgen_insn(BPF_ALU64 | BPF_ADD | BPF_X, ptr, 7, 0, 0);
+	} else if (vgen_pick(s, 2)) {
+		p[n++] = vgen_insn(BPF_ALU64 | BPF_ADD | BPF_K, ptr, 0, 0,
+				   (int32_t)vgen_pick(s, 10) - 1);
+	}
+	if (cls == BPF_STX && vgen_pick(s, 4))
+		p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, vgen_imm(s));
+	p[n++] = vgen_insn(cls | vgen_size(s) | BPF_MEM, cls == BPF_LDX ? 3 : ptr,
+			   cls == BPF_LDX ? ptr : cls == BPF_STX ? 3 : 0, (int16_t)vgen_pick(s, 10),
+			   cls == BPF_ST ? (int32_t)vgen_pick(s, 9) : 0);
+	if (cls == BPF_STX && vgen_pick(s, 4) == 0)
+		p[n - 1].src_reg = 10; /* a pointer into the map */
+	/* the null check jumps past the access, or (sometimes) onto it */
+	if (check < 4)
+		p[jmp_at].off = (int16_t)(n - jmp_at - 1 - (vgen_pick(s, 8) == 0));
+	p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 1);
+	return n;
+}
+
+/*
+ * Fill p with a program of at most VGEN_MAX slots; returns its length. Registers R1-R5 keep
+ * their entry roles often enough (R1 is the input) for accesses to be meaningful. With nmaps
+ * maps (lddw src=1 imm 0..nmaps-1, key size 4), some steps are map lookups.
+ */
+static inline size_t vgen_program_maps(struct vgen_src *s, struct bpf_insn *p, bool loops,
+				       uint32_t nmaps)
 {
 	static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND,
 					  BPF_LSH, BPF_RSH, BPF_MOD, BPF_XOR, BPF_ARSH, BPF_MOV};
 	static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
 					  BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
-	size_t body = 2 + vgen_pick(s, 14), n = 0, sub_at = 0;
+	/* with maps, half of the programs are short and mostly lookups */
+	bool focus = nmaps && vgen_pick(s, 2);
+	size_t body = focus ? 1 + vgen_pick(s, 4) : 2 + vgen_pick(s, 14), n = 0, sub_at = 0;
 	bool with_call = vgen_pick(s, 6) == 0;
 
 	if (with_call) /* main calls a subprogram placed after its exit */
@@ -84,9 +151,11 @@ static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool l
 		}
 	for (size_t k = 0; k < body && n + 4 < VGEN_MAX - 8; k++) {
 		uint8_t d = (uint8_t)vgen_pick(s, 10), r = (uint8_t)vgen_pick(s, 11);
-		uint32_t kind = vgen_pick(s, 18);
+		uint32_t kind = focus && vgen_pick(s, 3) ? 17 : vgen_pick(s, 18);
 
 		if (kind >= 16)
+			kind = nmaps ? 17 : 14;
+		if (kind == 17 && n + 24 >= VGEN_MAX - 8)
 			kind = 14;
 
 		for (int tries = 0; tries < 8 && !(live >> r & 1); tries++)
@@ -213,6 +282,10 @@ static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool l
 			live |= 1u << idx | 1u << x | 1u;
 			break;
 		}
+		case 17:
+			n = vgen_lookup(s, p, n, nmaps);
+			live |= 1u << 0 | 1u << 3 | 1u << 6 | 1u << 7 | 1u << 8;
+			break;
 		default:
 			if (loops && n >= 2) { /* a counted loop around nothing much */
 				p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0);
@@ -239,6 +312,8 @@ static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool l
 	/* forward jumps that overshoot land on the exit */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t cls = BPF_CLASS(p[i].code);
+		if (i > 0 && p[i - 1].code == (BPF_LD | BPF_DW | BPF_IMM))
+			continue; /* the second slot of an lddw */
 		if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(p[i].code) != BPF_CALL &&
 		    BPF_OP(p[i].code) != BPF_EXIT && (int64_t)i + 1 + p[i].off >= (int64_t)n)
 			p[i].off = (int16_t)(n - 1 - i - 1);
@@ -252,6 +327,11 @@ static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool l
 		p[n++] = vgen_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	}
 	return n;
+}
+
+static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool loops)
+{
+	return vgen_program_maps(s, p, loops, 0);
 }
 
 #endif

@@ -116,6 +116,17 @@ static int check_ptr_alu(struct venv *env, const struct bpf_insn *in, bool is32,
 
 	if (is32)
 		return verr(env, "R%d 32-bit pointer arithmetic prohibited", in->dst_reg);
+	{
+		/* a maybe-NULL pointer plus an offset would be a non-NULL non-pointer */
+		const struct reg_state *p = dptr ? dst : src;
+
+		if (p->type == PTR_TO_MAP_VALUE_OR_NULL)
+			return verr(env, "R%d pointer arithmetic on %s prohibited, null-check it first",
+				    in->dst_reg, reg_type_str(p));
+		if (p->type == CONST_PTR_TO_MAP)
+			return verr(env, "R%d pointer arithmetic on %s prohibited", in->dst_reg,
+				    reg_type_str(p));
+	}
 	if (bop == BPF_AND || bop == BPF_OR || bop == BPF_XOR)
 		return verr(env, "R%d bitwise operator %s on pointer prohibited", in->dst_reg,
 			    op_str(bop));
@@ -216,11 +227,49 @@ int check_alu(struct venv *env, const struct bpf_insn *in, enum isa_op op)
 	return 0;
 }
 
+/*
+ * lddw: a constant, a map (src_reg BPF_PSEUDO_MAP_FD/IDX, imm = its index in opts->maps) or
+ * the address of byte imm2 of an array map's single value (BPF_PSEUDO_MAP_VALUE/IDX_VALUE).
+ */
 int check_ld_imm64(struct venv *env, const struct bpf_insn *in)
 {
-	if (in->src_reg != 0)
-		return verr(env, "unsupported ld_imm64 src_reg %d (maps are not supported yet)",
-			    in->src_reg);
-	reg_const(&cur_regs(env)[in->dst_reg], (uint64_t)isa_imm64(in));
+	struct reg_state *dst = &cur_regs(env)[in->dst_reg];
+	uint32_t idx = (uint32_t)in[0].imm, off = (uint32_t)in[1].imm;
+	const struct vmap *m;
+
+	switch (in->src_reg) {
+	case 0:
+		reg_const(dst, (uint64_t)isa_imm64(in));
+		return 0;
+	case BPF_PSEUDO_MAP_FD:
+	case BPF_PSEUDO_MAP_IDX:
+	case BPF_PSEUDO_MAP_VALUE:
+	case BPF_PSEUDO_MAP_IDX_VALUE:
+		break;
+	default:
+		return verr(env, "unsupported ld_imm64 src_reg %d", in->src_reg);
+	}
+	if (idx >= env->opts->nmaps) {
+		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE)
+			return verr(env, "fd %d is not pointing to valid bpf_map", in->imm);
+		return verr(env, "fd_idx %u out of bounds (%zu maps)", idx, env->opts->nmaps);
+	}
+	m = &env->maps[idx];
+	reg_not_init(dst);
+	dst->map = idx;
+	range_const(&dst->var, 0);
+	if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_IDX) {
+		dst->type = CONST_PTR_TO_MAP;
+		return 0;
+	}
+	/* direct value access: an array with one value (the kernel's array_map_direct_value_addr) */
+	if (m->type != BPF_MAP_TYPE_ARRAY)
+		return verr(env, "no direct value access support for this map type");
+	if (m->max_entries != 1 || off >= m->value_size)
+		return verr(env, "invalid access to map value pointer, value_size=%u off=%u",
+			    m->value_size, off);
+	dst->type = PTR_TO_MAP_VALUE;
+	dst->off = (int32_t)off;
+	dst->rdonly = (m->flags & BPF_F_RDONLY_PROG) != 0;
 	return 0;
 }

@@ -70,6 +70,54 @@ static bool assume(struct vstate *st, const struct bpf_insn *in, const struct re
 	return true;
 }
 
+/*
+ * After "if rX == 0" on a lookup result: every register and spill holding a copy of it (same
+ * id, any frame) is NULL (a known zero) on one side and a valid map value on the other.
+ */
+static void mark_null(struct venv *env, struct vstate *st, uint32_t id, bool null)
+{
+	for (uint32_t f = 0; f <= st->curframe; f++) {
+		struct vframe *fr = st->frame[f];
+
+		for (int k = 0; k < V_REGS + V_SLOTS; k++) {
+			struct reg_state *r;
+
+			if (k < V_REGS)
+				r = &fr->regs[k];
+			else if (fr->stack[k - V_REGS].type[0] == STACK_SPILL)
+				r = &fr->stack[k - V_REGS].spill;
+			else
+				continue;
+			if (r->type != PTR_TO_MAP_VALUE_OR_NULL || r->id != id)
+				continue;
+			if (null) {
+				reg_const(r, 0);
+			} else {
+				r->type = PTR_TO_MAP_VALUE;
+				r->id = 0;
+				r->rdonly = (env->maps[r->map].flags & BPF_F_RDONLY_PROG) != 0;
+			}
+		}
+	}
+}
+
+/* "if rX ==/!= 0" (64-bit, as the kernel) on a maybe-NULL pointer: split on its nullness. */
+static int null_check(struct venv *env, uint32_t id, bool eq, uint32_t target, uint32_t *next)
+{
+	struct vstate *branch = state_copy(env->cur);
+	int ret;
+
+	if (!branch)
+		return verr_code(env, -ENOMEM, "out of memory");
+	mark_null(env, branch, id, eq);
+	mark_null(env, env->cur, id, !eq);
+	branch->insn = target;
+	if ((ret = explore_push(env, branch)))
+		return ret;
+	*next = env->insn + 1;
+	return 0;
+}
+
 int check_cond_jmp(struct venv *env, const struct bpf_insn *in, enum isa_op op, uint32_t *next)
 {
 	struct reg_state *regs = cur_regs(env), immv, *a = &regs[in->dst_reg], *b;
@@ -91,12 +139,16 @@ int check_cond_jmp(struct venv *env, const struct bpf_insn *in, enum isa_op op, 
 		reg_const(&immv, is32 ? (uint32_t)in->imm : (uint64_t)(int64_t)in->imm);
 		b = &immv;
 	}
+	if (!is32 && (c == RANGE_EQ || c == RANGE_NE) && a->type == PTR_TO_MAP_VALUE_OR_NULL &&
+	    b->type == SCALAR_VALUE && range_is_const(&b->var) && b->var.var_off.value == 0)
+		return null_check(env, a->id, c == RANGE_EQ, target, next);
 	if (reg_is_ptr(a) || reg_is_ptr(b)) {
 		const struct reg_state *s = reg_is_ptr(a) ? b : a;
 		int pregno = reg_is_ptr(a) ? in->dst_reg : in->src_reg;
 
-		/* our pointers are never NULL: comparing one with 0 is decided */
-		if (!is32 && s->type == SCALAR_VALUE && range_is_const(&s->var) &&
+		/* other pointers are never NULL: comparing one with 0 is decided */
+		if (!is32 && s->type == SCALAR_VALUE &&
+		    a->type != PTR_TO_MAP_VALUE_OR_NULL && b->type != PTR_TO_MAP_VALUE_OR_NULL && range_is_const(&s->var) &&
 		    s->var.var_off.value == 0 && (c == RANGE_EQ || c == RANGE_NE)) {
 			*next = c == RANGE_EQ ? fall : target;
 			return 0;
@@ -170,8 +222,7 @@ int check_call(struct venv *env, const struct bpf_insn *in, enum isa_op op, uint
 	case OP_CALL_LOCAL:
 		return check_local_call(env, in, next);
 	case OP_CALL:
-		/* helper prototypes live in src/helpers; none is known to this program type yet */
-		return verr(env, "invalid func unknown#%d", in->imm);
+		return check_helper_call(env, in);
 	case OP_CALL_KFUNC:
 		return verr(env, "calling kernel functions is not supported");
 	default:

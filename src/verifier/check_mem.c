@@ -7,11 +7,16 @@
  *    bytes never written are refused unless privileged;
  *  - PTR_TO_MEM: every byte of every possible offset inside [0, mem_size), variable offsets
  *    bounded below 2^29, no writes to read-only memory;
+ *  - PTR_TO_MAP_VALUE: the same inside [0, value_size), with the kernel's message sequence,
+ *    no writes through BPF_F_RDONLY_PROG maps (no reads through BPF_F_WRONLY_PROG ones);
+ *  - helper arguments (check_helper_mem): a range of bytes through any of those, stack bytes
+ *    initialised (unless privileged) or, for memory the helper writes, made initialised;
  *  - anything else is refused with the kernel's "invalid mem access 'scalar'" family.
  * Loaded values are scalars of the access width (zero- or sign-extended).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "env.h"
 
@@ -218,9 +223,138 @@ static int mem_access(struct venv *env, uint32_t regno, int16_t insn_off, int si
 			return verr(env, "R%u max value is outside of the allowed memory range", regno);
 		}
 	}
-	if (!write)
+	if (!write && out)
 		loaded_unknown(out, size, sign_ext);
 	return 0;
+}
+
+int check_map_value_access(struct venv *env, uint32_t regno, int64_t off, int size, bool write)
+{
+	const struct reg_state *reg = &cur_regs(env)[regno];
+	const struct vmap *m = &env->maps[reg->map];
+	const struct range *v = &reg->var;
+	int64_t at;
+
+	if (write && (reg->rdonly || (m->flags & BPF_F_RDONLY_PROG)))
+		return verr(env, "write into map forbidden, value_size=%u off=%lld size=%d",
+			    m->value_size, (long long)off, size);
+	if (!write && (m->flags & BPF_F_WRONLY_PROG))
+		return verr(env, "read from map forbidden, value_size=%u off=%lld size=%d",
+			    m->value_size, (long long)off, size);
+	/* as the kernel: the lowest possible offset first, then the highest */
+	if (v->smin < 0 && (v->smin == INT64_MIN || off + v->smin != (int32_t)(off + v->smin) ||
+			    off + v->smin < 0))
+		return verr(env, "R%u min value is negative, either use unsigned index or do a if "
+			    "(index >=0) check.", regno);
+	at = off + v->smin;
+	if (at < 0 || at + size > (int64_t)m->value_size) {
+		vnote(env, "invalid access to map value, value_size=%u off=%lld size=%d",
+		      m->value_size, (long long)at, size);
+		return verr(env, "R%u min value is outside of the allowed memory range", regno);
+	}
+	if (v->umax >= (uint64_t)V_MAX_VAR_OFF)
+		return verr(env, "R%u unbounded memory access, make sure to bounds check any such "
+			    "access", regno);
+	at = off + (int64_t)v->umax;
+	if (at + size > (int64_t)m->value_size) {
+		vnote(env, "invalid access to map value, value_size=%u off=%lld size=%d",
+		      m->value_size, (long long)at, size);
+		return verr(env, "R%u max value is outside of the allowed memory range", regno);
+	}
+	return 0;
+}
+
+/* A helper reads (or writes) size bytes from the stack through regno. */
+static int helper_stack(struct venv *env, uint32_t regno, int size, bool write)
+{
+	const struct reg_state *reg = &cur_regs(env)[regno];
+	struct vframe *f = env->cur->frame[reg->frameno];
+	bool is_const = range_is_const(&reg->var);
+	int64_t lo = reg->off + reg->var.smin, hi = reg->off + reg->var.smax + size;
+	char tn[64];
+
+	if (lo < -V_STACK || hi > 0) {
+		if (is_const)
+			return verr(env, "invalid indirect access to stack R%u off=%lld size=%d", regno,
+				    (long long)lo, size);
+		return verr(env, "invalid variable-offset indirect access to stack R%u var_off=%s "
+			    "off=%d size=%d", regno, tnum_text(&reg->var, tn, sizeof(tn)), reg->off,
+			    size);
+	}
+	note_depth(env, f, lo);
+	for (int64_t b = lo; b < hi; b++) {
+		struct stack_slot *s = &f->stack[SLOT_OF(b)];
+		uint8_t *t = &s->type[IDX_OF(b)];
+
+		if (write) {
+			int ret = break_spill(env, s);
+
+			if (ret)
+				return ret;
+			/* with a variable offset a byte may stay as it was, but not ZERO */
+			if (is_const || *t == STACK_ZERO)
+				*t = STACK_MISC;
+			continue;
+		}
+		if (*t == STACK_INVALID ? !env->privileged
+					: *t == STACK_SPILL && s->spill.type != SCALAR_VALUE &&
+						  !env->privileged) {
+			if (is_const)
+				return verr(env, "invalid indirect read from stack R%u off %lld+%lld "
+					    "size %d", regno, (long long)lo, (long long)(b - lo), size);
+			return verr(env, "invalid indirect read from stack R%u var_off %s+%lld size %d",
+				    regno, tnum_text(&reg->var, tn, sizeof(tn)), (long long)(b - lo),
+				    size);
+		}
+	}
+	return 0;
+}
+
+int check_helper_mem(struct venv *env, uint32_t regno, uint64_t size, bool write, bool zero_ok)
+{
+	const struct reg_state *reg = &cur_regs(env)[regno];
+
+	if (size == 0 && zero_ok)
+		return 0;
+	if (size >= (uint64_t)V_MAX_VAR_OFF)
+		return verr(env, "R%u unbounded memory access", regno);
+	switch (reg->type) {
+	case PTR_TO_STACK:
+		return helper_stack(env, regno, (int)size, write);
+	case PTR_TO_MEM:
+		return mem_access(env, regno, 0, (int)size, write, NULL, NULL, false);
+	case PTR_TO_MAP_VALUE:
+		return check_map_value_access(env, regno, reg->off, (int)size, write);
+	default:
+		return verr(env, "R%u type=%s expected=fp, map_value, mem", regno,
+			    reg_type_str(reg));
+	}
+}
+
+/*
+ * A load at a known offset of a frozen BPF_F_RDONLY_PROG single-value array is a constant:
+ * neither the host (frozen) nor programs (read-only) can change those bytes any more.
+ * (The kernel folds these too; for bigger arrays it refuses the load, we load an unknown.)
+ */
+static bool frozen_const(struct venv *env, const struct reg_state *reg, int16_t insn_off,
+			 int size, bool sign_ext, struct reg_state *out)
+{
+	const struct vmap *m = &env->maps[reg->map];
+	const uint8_t *area;
+	uint64_t v = 0;
+	size_t area_size;
+	int64_t at;
+
+	if (!(m->flags & BPF_F_RDONLY_PROG) || !m->frozen || m->max_entries != 1 ||
+	    !range_is_const(&reg->var))
+		return false;
+	area = userbpf_map_value_area(env->opts->maps[reg->map], &area_size);
+	at = (int64_t)reg->off + insn_off + (int64_t)reg->var.var_off.value;
+	if (!area || at < 0 || (uint64_t)at + (uint64_t)size > area_size)
+		return false;
+	memcpy(&v, area + at, (size_t)size); /* little-endian host, as the VM */
+	loaded_const(out, v, size, sign_ext);
+	return true;
 }
 
 /* One access through register regno; the value stored (write) or the value loaded (read). */
@@ -237,6 +371,11 @@ static int mem_op(struct venv *env, uint32_t regno, int16_t insn_off, int size, 
 		return stack_access(env, regno, insn_off, size, write, value, out, sign_ext);
 	case PTR_TO_MEM:
 		return mem_access(env, regno, insn_off, size, write, value, out, sign_ext);
+	case PTR_TO_MAP_VALUE:
+		ret = check_map_value_access(env, regno, (int64_t)reg->off + insn_off, size, write);
+		if (!ret && !write && !frozen_const(env, reg, insn_off, size, sign_ext, out))
+			loaded_unknown(out, size, sign_ext);
+		return ret;
 	default:
 		return verr(env, "R%u invalid mem access '%s'", regno, reg_type_str(reg));
 	}
@@ -264,6 +403,9 @@ int check_store(struct venv *env, const struct bpf_insn *in, enum isa_op op)
 		if ((ret = check_reg_read(env, in->src_reg)))
 			return ret;
 		val = cur_regs(env)[in->src_reg];
+		if (reg_is_ptr(&val) && !env->privileged &&
+		    cur_regs(env)[in->dst_reg].type == PTR_TO_MAP_VALUE)
+			return verr(env, "R%d leaks addr into map", in->src_reg);
 		if (reg_is_ptr(&val) && !env->privileged && cur_regs(env)[in->dst_reg].type != PTR_TO_STACK)
 			return verr(env, "R%d leaks addr into mem", in->src_reg);
 	} else {

@@ -40,6 +40,9 @@ enum reg_type {
 	SCALAR_VALUE,
 	PTR_TO_STACK,
 	PTR_TO_MEM,
+	CONST_PTR_TO_MAP,         /* a map of opts->maps (lddw src=1/5) */
+	PTR_TO_MAP_VALUE,         /* into one value of that map */
+	PTR_TO_MAP_VALUE_OR_NULL, /* a lookup's result before its null check (id: its copies) */
 };
 
 struct reg_state {
@@ -48,7 +51,9 @@ struct reg_state {
 	bool rdonly;      /* PTR_TO_MEM: no writes */
 	int32_t off;      /* pointers: fixed offset */
 	uint32_t mem_size; /* PTR_TO_MEM: bytes from offset 0 */
-	uint32_t id;       /* scalars: registers and spills with the same id hold the same value */
+	uint32_t id;       /* scalars: registers and spills with the same id hold the same value;
+			    * _OR_NULL pointers: copies of one lookup result, null-checked together */
+	uint32_t map;      /* map pointers and values: index into opts->maps */
 	struct range var; /* scalars: the value; pointers: the variable offset */
 };
 
@@ -81,6 +86,13 @@ struct vstate {
 	struct vstate *next;    /* checkpoints: the list at one instruction */
 };
 
+/* What the verifier needs of each map the program refers to (read once, public getters). */
+struct vmap {
+	uint32_t type, key_size, value_size, max_entries, flags;
+	bool frozen;
+	const char *name;
+};
+
 struct vpending {
 	struct vstate *st;
 	uint32_t from;   /* the jump that pushed it, for the log */
@@ -95,6 +107,7 @@ struct venv {
 	struct userbpf_error *err;
 	struct cfg cfg;
 	bool privileged;
+	struct vmap *maps;      /* opts->nmaps entries */
 	struct vstate *cur;
 	uint32_t insn;          /* the instruction being checked */
 	uint32_t id_gen;        /* last id handed out */
@@ -147,7 +160,7 @@ int verr_code(struct venv *env, int code, const char *fmt, ...) PRINTF_LIKE(3, 4
 /* The instruction in the kernel's syntax ("r1 += r2", "if w1 > 0x5 goto pc+3"). */
 void vlog_insn_text(const struct bpf_insn *insn, char *buf, size_t len);
 /* "R1=ctx()" style value of a register. */
-void vlog_reg_text(const struct reg_state *r, char *buf, size_t len);
+void vlog_reg_text(const struct venv *env, const struct reg_state *r, char *buf, size_t len);
 /* Every initialised register and stack slot of the current frame(s). */
 void vlog_state(struct venv *env, const struct vstate *st);
 /* Before an instruction: "N: (op) text"; after it: " ; R.. fp.." for what it touched. */
@@ -174,6 +187,13 @@ int check_cond_jmp(struct venv *env, const struct bpf_insn *in, enum isa_op op, 
 /* Calls and exit: *next is the next instruction, or UINT32_MAX when the path ends. */
 int check_call(struct venv *env, const struct bpf_insn *in, enum isa_op op, uint32_t *next);
 int check_exit(struct venv *env, uint32_t *next);
+/* A helper call (check_helper.c): arguments against the prototype, R0 by its return kind. */
+int check_helper_call(struct venv *env, const struct bpf_insn *in);
+/* check_mem.c: may helper argument regno be read (or written) for size bytes? */
+int check_helper_mem(struct venv *env, uint32_t regno, uint64_t size, bool write,
+		     bool zero_ok);
+/* A map value's bytes [off, off+size) of register regno (fixed + variable offset). */
+int check_map_value_access(struct venv *env, uint32_t regno, int64_t off, int size, bool write);
 
 /* ---- liveness.c ------------------------------------------------------------------------ */
 int liveness_compute(struct venv *env);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "../helpers/helpers.h"
 
 bool vlog_on(const struct venv *env, uint32_t level)
 {
@@ -181,7 +182,11 @@ void vlog_insn_text(const struct bpf_insn *in, char *buf, size_t len)
 			 in->src_reg, in->off);
 		return;
 	case F_CALL:
-		snprintf(buf, len, "call #%d", in->imm);
+		if (in->imm >= 0 && helper_proto((uint32_t)in->imm))
+			snprintf(buf, len, "call bpf_%s#%d", helper_proto((uint32_t)in->imm)->name,
+				 in->imm);
+		else
+			snprintf(buf, len, "call unknown#%d", in->imm);
 		return;
 	case F_CALL_LOCAL:
 		snprintf(buf, len, "call pc%+d", in->imm);
@@ -196,7 +201,14 @@ void vlog_insn_text(const struct bpf_insn *in, char *buf, size_t len)
 		snprintf(buf, len, "exit");
 		return;
 	case F_LDDW:
-		snprintf(buf, len, "r%d = 0x%" PRIx64, in->dst_reg, (uint64_t)isa_imm64(in));
+		/* maps as the kernel prints them, with the map's index for its id */
+		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_IDX)
+			snprintf(buf, len, "r%d = map[id:%d]", in->dst_reg, in[0].imm);
+		else if (in->src_reg == BPF_PSEUDO_MAP_VALUE ||
+			 in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+			snprintf(buf, len, "r%d = map[id:%d][0]+%d", in->dst_reg, in[0].imm, in[1].imm);
+		else
+			snprintf(buf, len, "r%d = 0x%" PRIx64, in->dst_reg, (uint64_t)isa_imm64(in));
 		return;
 	case F_LD_ABS:
 		snprintf(buf, len, "r0 = *(%s *)skb[%d]", sz, in->imm);
@@ -248,6 +260,9 @@ const char *reg_type_str(const struct reg_state *r)
 	case SCALAR_VALUE: return "scalar";
 	case PTR_TO_STACK: return "fp";
 	case PTR_TO_MEM: return r->rdonly ? "rdonly_mem" : "mem";
+	case CONST_PTR_TO_MAP: return "map_ptr";
+	case PTR_TO_MAP_VALUE: return "map_value";
+	case PTR_TO_MAP_VALUE_OR_NULL: return "map_value_or_null";
 	default: return "?";
 	}
 }
@@ -347,7 +362,7 @@ static bool put_bounds(struct sbuf *b, const struct range *v, bool first)
 	return first;
 }
 
-void vlog_reg_text(const struct reg_state *r, char *buf, size_t len)
+void vlog_reg_text(const struct venv *env, const struct reg_state *r, char *buf, size_t len)
 {
 	struct sbuf b = {buf, len, 0};
 	bool first = true;
@@ -385,6 +400,25 @@ void vlog_reg_text(const struct reg_state *r, char *buf, size_t len)
 			put_bounds(&b, &r->var, false);
 		sput(&b, ")");
 		return;
+	case CONST_PTR_TO_MAP:
+	case PTR_TO_MAP_VALUE:
+	case PTR_TO_MAP_VALUE_OR_NULL:
+		/* as the kernel: map_value_or_null(id=1,off=4,map=NAME,ks=4,vs=16) */
+		sput(&b, "%s(", reg_type_str(r));
+		if (r->id)
+			sput(&b, "id=%u,", r->id);
+		if (r->off)
+			sput(&b, "off=%d,", r->off);
+		if (env->maps && env->maps[r->map].name && env->maps[r->map].name[0])
+			sput(&b, "map=%s,", env->maps[r->map].name);
+		if (env->maps)
+			sput(&b, "ks=%u,vs=%u", env->maps[r->map].key_size,
+			     env->maps[r->map].value_size);
+		if (r->type != CONST_PTR_TO_MAP &&
+		    (!range_is_const(&r->var) || r->var.var_off.value))
+			put_bounds(&b, &r->var, false);
+		sput(&b, ")");
+		return;
 	default:
 		sput(&b, "?");
 	}
@@ -394,7 +428,7 @@ static void log_reg(struct venv *env, int regno, const struct reg_state *r)
 {
 	char text[256];
 
-	vlog_reg_text(r, text, sizeof(text));
+	vlog_reg_text(env, r, text, sizeof(text));
 	vlog(env, " R%d=%s", regno, text);
 }
 
@@ -409,7 +443,7 @@ static void log_slot(struct venv *env, int slot, const struct stack_slot *s)
 	if (!any)
 		return;
 	if (s->type[0] == STACK_SPILL) {
-		vlog_reg_text(&s->spill, text, sizeof(text));
+		vlog_reg_text(env, &s->spill, text, sizeof(text));
 	} else {
 		for (int i = 0; i < 8; i++)
 			text[i] = ch[s->type[i] & 3];

@@ -74,7 +74,7 @@ void reg_const(struct reg_state *r, uint64_t v)
 
 bool reg_is_ptr(const struct reg_state *r)
 {
-	return r->type == PTR_TO_STACK || r->type == PTR_TO_MEM;
+	return r->type != NOT_INIT && r->type != SCALAR_VALUE;
 }
 
 /*
@@ -121,6 +121,15 @@ static bool reg_covers(const struct reg_state *old, const struct reg_state *cur,
 	case PTR_TO_MEM:
 		return old->off == cur->off && old->mem_size == cur->mem_size &&
 		       old->rdonly == cur->rdonly && range_within(&old->var, &cur->var);
+	case CONST_PTR_TO_MAP:
+		return old->map == cur->map;
+	case PTR_TO_MAP_VALUE:
+		return old->map == cur->map && old->off == cur->off && old->rdonly == cur->rdonly &&
+		       range_within(&old->var, &cur->var);
+	case PTR_TO_MAP_VALUE_OR_NULL:
+		/* the copies of one lookup must be copies of one lookup in cur too */
+		return old->map == cur->map && old->off == cur->off &&
+		       range_within(&old->var, &cur->var) && ids_match(m, old->id, cur->id);
 	default:
 		return false;
 	}
@@ -190,7 +199,7 @@ static bool reg_same(const struct reg_state *a, const struct reg_state *b)
 	if (a->type == NOT_INIT)
 		return true;
 	return a->frameno == b->frameno && a->rdonly == b->rdonly && a->off == b->off &&
-	       a->mem_size == b->mem_size && range_equal(&a->var, &b->var);
+	       a->mem_size == b->mem_size && a->map == b->map && range_equal(&a->var, &b->var);
 }
 
 bool state_same(const struct vstate *a, const struct vstate *b)

@@ -52,13 +52,42 @@ static void env_free(struct venv *env)
 	free(env->states_at);
 	free(env->stack_depth);
 	free(env->live_in);
+	free(env->maps);
 	cfg_free(&env->cfg);
+}
+
+/* The metadata of every map the program may refer to, read once through the public API. */
+static int read_maps(struct venv *env)
+{
+	const struct verifier_opts *o = env->opts;
+
+	if (!o->nmaps)
+		return 0;
+	if (!o->maps || o->nmaps > UINT32_MAX)
+		return verr_code(env, -EINVAL, "invalid map list");
+	env->maps = calloc(o->nmaps, sizeof(*env->maps));
+	if (!env->maps)
+		return verr_code(env, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->nmaps; i++) {
+		const struct userbpf_map *m = o->maps[i];
+
+		if (!m)
+			return verr_code(env, -EINVAL, "map %zu of the list is NULL", i);
+		env->maps[i] = (struct vmap){userbpf_map_type(m), userbpf_map_key_size(m),
+					     userbpf_map_value_size(m), userbpf_map_max_entries(m),
+					     userbpf_map_flags(m), userbpf_map_frozen(m),
+					     userbpf_map_name(m)};
+	}
+	return 0;
 }
 
 static int run(struct venv *env)
 {
 	struct cfg_opts copts = {.allow_loops = env->privileged};
 	int ret;
+
+	if ((ret = read_maps(env)))
+		return ret;
 
 	ret = isa_validate(env->insns, env->n, env->err);
 	if (ret) {

@@ -8,7 +8,7 @@
  * kernel verifier's wording, in the log and in the structured error.
  *
  * Program types so far: raw memory (the run model of vm.h: R1 = input memory of at least
- * `mem_size` bytes, R2 = its length). Helper calls, maps, packet and ctx types come next.
+ * `mem_size` bytes, R2 = its length), with helper calls and maps. Packet and ctx types next.
  */
 #ifndef USERBPF_VERIFIER_H
 #define USERBPF_VERIFIER_H
@@ -42,6 +42,13 @@ struct verifier_opts {
 	uint32_t stack_round;
 	/* Processed-instruction limit (0: the kernel's 1,000,000). */
 	uint32_t insn_limit;
+	/*
+	 * The maps the program refers to, as userbpf_prog_opts has them: lddw with src_reg
+	 * BPF_PSEUDO_MAP_FD/IDX and imm = i is maps[i] (CONST_PTR_TO_MAP), with
+	 * BPF_PSEUDO_MAP_VALUE/IDX_VALUE a pointer into its single value.
+	 */
+	struct userbpf_map *const *maps;
+	size_t nmaps;
 };
 
 /* The caller's log buffer; text is always NUL-terminated, `truncated` if it did not fit. */
