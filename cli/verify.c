@@ -66,6 +66,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("verify: missing program (usage: userbpf verify PROG)");
 	if (progfile_read(in, PROGFILE_AUTO, &pf, &err))
 		return cli_lib_error(in, &err);
+	vo.maps = pf.maps; /* `.map` declarations of an assembly text */
+	vo.nmaps = pf.nmaps;
 	ret = isa_validate((const struct bpf_insn *)pf.code, pf.code_len / 8, &err);
 	if (ret) {
 		progfile_free(&pf);
