@@ -370,7 +370,8 @@ uint64_t helper_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, ui
 		memcpy(&w, (const void *)(uintptr_t)(r3 + i), 4);
 		sum += w;
 	}
-	while (sum >> 32)
-		sum = (sum & 0xffffffffu) + (sum >> 32);
+	/* Folded to 16 bits, as kernels since 6.12 return it on every architecture. */
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
 	return sum;
 }
