@@ -49,7 +49,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libuserbpf.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libuserbpf.a $(LDLIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libuserbpf.a $(HDRS)
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libuserbpf.a $(HDRS) $(wildcard tests/kernel/*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libuserbpf.a $(LDLIBS)
 

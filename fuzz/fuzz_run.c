@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_run.c - libFuzzer target for loading and running arbitrary bytecode in checked mode.
- * The first input byte picks run options (read-only input, an extra host region, budget) and
- * how the rest becomes a program (raw slots, or generated from the operation table). Whatever the bytes, load must fail cleanly or the checked run must end
+ * The first input byte picks run options (read-only input, an extra host region, budget, the
+ * back end: interpreter or JIT) and how the rest becomes a program (raw slots, or generated
+ * from the operation table). Whatever the bytes, load must fail cleanly or the checked run must end
  * with a result or an error: never a crash, a sanitizer report or a hang, and read-only memory
  * (the host region always, the input when marked read-only) must come out unchanged.
  */
@@ -154,7 +155,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prog = userbpf_prog_load(env, data, size & ~(size_t)7, NULL, &err);
 	}
 	if (prog) {
+		/* cfg bit 6 picks the back end: the same oracles hold for the JIT. */
 		USERBPF_OPTS(userbpf_run_opts, opts, .budget = (cfg & 4) ? 1 : 2000,
+			     .backend = (cfg & 0x40) ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP,
 			     .mem_readonly = cfg & 1, .regions = &region,
 			     .nregions = (cfg & 2) ? 1 : 0, .checked = true);
 

@@ -191,11 +191,21 @@ static inline size_t vgen_program(struct vgen_src *s, struct bpf_insn *p, bool l
 							  BPF_JGT, BPF_JGE, BPF_JLT,  BPF_JSLT};
 			uint8_t x = (uint8_t)(6 + vgen_pick(s, 4)), idx = (uint8_t)(2 + vgen_pick(s, 3));
 
+			uint8_t chk = idx;
+
 			p[n++] = vgen_insn(BPF_LDX | (vgen_pick(s, 2) ? BPF_B : BPF_DW) | BPF_MEM, idx, 1,
 					   (int16_t)(8 * vgen_pick(s, 7)), 0);
+			if (vgen_pick(s, 2)) { /* check a copy instead (linked), maybe changed since */
+				chk = idx == 5 ? 4 : 5;
+				p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, chk, idx, 0, 0);
+				if (vgen_pick(s, 4) == 0)
+					p[n++] = vgen_insn(BPF_ALU64 | BPF_ADD | BPF_K, chk, 0, 0,
+							   (int32_t)vgen_pick(s, 3) - 1);
+				live |= 1u << chk;
+			}
 			p[n++] = vgen_insn((vgen_pick(s, 4) ? BPF_JMP : BPF_JMP32) |
 						   skip_ops[vgen_pick(s, 8)] | BPF_K,
-					   idx, 0, 3, (int32_t)vgen_pick(s, 66));
+					   chk, 0, 3, (int32_t)vgen_pick(s, 66));
 			p[n++] = vgen_insn(BPF_ALU64 | BPF_MOV | BPF_X, x, 1, 0, 0);
 			p[n++] = vgen_insn(BPF_ALU64 | BPF_ADD | BPF_X, x, idx, 0, 0);
 			p[n++] = vgen_insn(BPF_LDX | vgen_size(s) | BPF_MEM, 0, x,

@@ -296,7 +296,10 @@ USERBPF_API int userbpf_object_prog_set_autoload(struct userbpf_object_prog *pro
 USERBPF_API bool userbpf_object_prog_autoload(const struct userbpf_object_prog *prog);
 /* The loaded program (NULL before load or when not loaded): run it with userbpf_prog_run. */
 USERBPF_API struct userbpf_prog *userbpf_object_prog_prog(const struct userbpf_object_prog *prog);
-/* Run a loaded program of the object: userbpf_prog_run on userbpf_object_prog_prog(). */
+/*
+ * Run a loaded program of the object: userbpf_prog_run on userbpf_object_prog_prog(); a
+ * run-time error's message is prefixed with the program name and gets its C source line.
+ */
 USERBPF_API int userbpf_object_prog_run(struct userbpf_object_prog *prog, void *mem, size_t len,
 					const struct userbpf_run_opts *opts, uint64_t *r0,
 					struct userbpf_error *err);
@@ -331,6 +334,14 @@ USERBPF_API int userbpf_object_map_set_initial_value(struct userbpf_object_map *
  * writes at most len bytes including the NUL; returns the length the full text needs.
  */
 USERBPF_API size_t userbpf_object_describe(const struct userbpf_object *obj, char *buf, size_t len);
+/*
+ * After load: a map's contents in `bpftool map dump`'s plain layout ("key: 01 00 00 00  value:
+ * ..", per-CPU values per line, "Found N elements"). Writes at most len bytes including the
+ * NUL; returns the length the full text needs, or a negative errno (-EOPNOTSUPP for maps
+ * without keys: queue, stack, ringbuf, bloom filter).
+ */
+USERBPF_API int userbpf_object_map_dump(const struct userbpf_object_map *map, char *buf,
+					size_t len, struct userbpf_error *err);
 
 /* ---------------------------------------------------------------------------------------- */
 /* JIT (x86-64)                                                                             */

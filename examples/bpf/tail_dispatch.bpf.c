@@ -2,7 +2,7 @@
 /* tail_dispatch.bpf.c - a tail-call dispatcher: the entry program reads the IP protocol and
  * jumps through a prog_array (filled at load from the map's BTF initial values) to a handler
  * per protocol; a protocol without a handler falls through to the default verdict. Each
- * handler counts its packets in a legacy `maps` section map. */
+ * handler counts its packets in `handled` (slot 3: packets no handler took). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -10,20 +10,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-struct bpf_map_def {
-	unsigned int type;
-	unsigned int key_size;
-	unsigned int value_size;
-	unsigned int max_entries;
-	unsigned int map_flags;
-};
-
-struct bpf_map_def SEC("maps") handled = {
-	.type = BPF_MAP_TYPE_ARRAY,
-	.key_size = sizeof(__u32),
-	.value_size = sizeof(__u64),
-	.max_entries = 4,
-};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 4);
+} handled SEC(".maps");
 
 int handle_tcp(struct xdp_md *ctx);
 int handle_udp(struct xdp_md *ctx);

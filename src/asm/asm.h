@@ -55,6 +55,15 @@ struct asm_prog {
 	size_t ndecls;
 };
 
+/*
+ * Create the maps the text declares (maps[i] for decls[i]: userbpf_map_create, init, freeze)
+ * and turn every map[NAME] / map_value[NAME]+OFF into BPF_PSEUDO_MAP_IDX / _IDX_VALUE with
+ * imm = i, ready for userbpf_prog_opts.maps. On failure the maps made so far are in maps[]
+ * (NULL after them): free them with userbpf_map_free. The error names the .map line.
+ */
+struct userbpf_map;
+int asm_prog_make_maps(struct asm_prog *ap, struct userbpf_map **maps, struct userbpf_error *err);
+
 /* The map type called `name` as bpftool spells it ("array", "lru_hash"), or -1. */
 int asm_map_type(const char *name, size_t len);
 /* bpftool's name of a map type ("percpu_array"), NULL if unknown. */

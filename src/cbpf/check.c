@@ -160,8 +160,11 @@ static int check_insn(const struct sock_filter *f, size_t n, size_t pc, struct u
 /*
  * M[k] must be written on every path before it is read. Jumps only go forward, so one pass in
  * program order sees every predecessor of an instruction before the instruction itself:
- * known[pc] is the AND of the sets flowing into pc (all ones when nothing flows in: such code
- * is unreachable and, as in the kernel, not held against the program).
+ * in_set[pc] is the AND of the sets jumps carry into pc, and `cur` the set falling through.
+ * The kernel's exact rule, which the tests check against the running kernel: after a jump
+ * (nothing falls through) `cur` restarts as all ones, so code only reached by a jump is judged
+ * by what the jumps carry; after a RET it does not restart, so the words written before the
+ * RET still count for the (unreachable) code that follows it.
  */
 static int check_scratch(const struct sock_filter *f, size_t n, struct userbpf_error *err)
 {
@@ -188,10 +191,6 @@ static int check_scratch(const struct sock_filter *f, size_t n, struct userbpf_e
 			break;
 		case BPF_JMP | BPF_JA:
 			in_set[pc + 1 + in->k] &= cur;
-			cur = all;
-			break;
-		case BPF_RET | BPF_K:
-		case BPF_RET | BPF_A:
 			cur = all;
 			break;
 		default:

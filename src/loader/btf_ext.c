@@ -5,7 +5,9 @@
  * struct bpf_line_info records {insn_off (bytes), file_name_off, line_off, line_col}; the
  * strings live in .BTF. After relocation every program instruction knows which section and
  * instruction it came from, so each program gets its own (insn -> file:line:col, text) table,
- * which verifier and run-time messages use to show the C source line.
+ * which verifier and run-time messages use to show the C source line. CO-RE relocation
+ * records are counted per program: nothing here applies them (there is no kernel BTF to
+ * relocate against), so object.c refuses to load a program that has any.
  */
 #include <bpf/btf.h>
 #include <errno.h>
@@ -48,19 +50,78 @@ static uint32_t sec_by_name(const struct userbpf_object *obj, const char *name)
 	return 0;
 }
 
-/* Parse every line_info record into a sorted array. */
-static int read_records(struct userbpf_object *obj, struct rec **out, size_t *nout,
-			struct userbpf_error *err)
+/*
+ * Walk one .BTF.ext info block at [off, off + len) of the section: a record size, then per ELF
+ * section {name offset, count, records}; every record's first u32 is the instruction's byte
+ * offset. Appends (sec, off, the next three u32) to *recs.
+ */
+static int read_block(struct userbpf_object *obj, uint32_t off, uint32_t len, uint32_t min_rec,
+		      struct rec **recs, size_t *n, size_t *cap, struct userbpf_error *err)
 {
 	const struct obj_sec *s = &obj->secs[obj->btf_ext_sec];
-	uint32_t hdr_len, li_off, li_len, rec_size;
-	const uint8_t *p, *end;
-	struct rec *recs = NULL;
-	size_t n = 0, cap = 0;
-	uint16_t magic;
+	const uint8_t *p = s->data + off, *end = p + len;
+	uint32_t rec_size;
 
-	*out = NULL;
-	*nout = 0;
+	if (len == 0)
+		return 0;
+	if (len < 4)
+		return err_set(err, -EINVAL, C, -1,
+			       "section %u (.BTF.ext) offset 0x%x: info block too short",
+			       obj->btf_ext_sec, off);
+	rec_size = rd32(p);
+	p += 4;
+	if (rec_size < min_rec || rec_size > 1024)
+		return err_set(err, -EINVAL, C, -1,
+			       "section %u (.BTF.ext) offset 0x%x: record size %u", obj->btf_ext_sec,
+			       off, rec_size);
+	while (p < end) {
+		const char *secname;
+		uint32_t sec, num;
+
+		if (end - p < 8)
+			return err_set(err, -EINVAL, C, -1,
+				       "section %u (.BTF.ext) offset 0x%zx: truncated info block",
+				       obj->btf_ext_sec, (size_t)(p - s->data));
+		secname = btf__name_by_offset(obj->btf, rd32(p));
+		num = rd32(p + 4);
+		p += 8;
+		if (!secname || (uint64_t)num * rec_size > (uint64_t)(end - p))
+			return err_set(err, -EINVAL, C, -1,
+				       "section %u (.BTF.ext) offset 0x%zx: bad section name or %u "
+				       "records past the end",
+				       obj->btf_ext_sec, (size_t)(p - 8 - s->data), num);
+		sec = sec_by_name(obj, secname);
+		for (uint32_t i = 0; i < num; i++, p += rec_size) {
+			if (!sec)
+				continue; /* a section this object does not have: ignore */
+			if (*n == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 64;
+				struct rec *grown = realloc(*recs, ncap * sizeof(**recs));
+
+				if (!grown)
+					return err_set(err, -ENOMEM, C, -1, "out of memory");
+				*recs = grown;
+				*cap = ncap;
+			}
+			(*recs)[(*n)++] = (struct rec){sec, rd32(p), rd32(p + 4), rd32(p + 8),
+						       rd32(p + 12)};
+		}
+	}
+	return 0;
+}
+
+/* Parse the header, then the line_info and CO-RE relocation records into sorted arrays. */
+static int read_records(struct userbpf_object *obj, struct rec **lines, size_t *nlines,
+			struct rec **core, size_t *ncore, struct userbpf_error *err)
+{
+	const struct obj_sec *s = &obj->secs[obj->btf_ext_sec];
+	uint32_t hdr_len, li_off, li_len, co_off = 0, co_len = 0;
+	size_t cap = 0, ccap = 0;
+	uint16_t magic;
+	int ret;
+
+	*lines = *core = NULL;
+	*nlines = *ncore = 0;
 	if (!s->data || s->size < 24)
 		return err_set(err, -EINVAL, C, -1, "section %u (.BTF.ext): %zu bytes, header needs 24",
 			       obj->btf_ext_sec, s->size);
@@ -78,61 +139,29 @@ static int read_records(struct userbpf_object *obj, struct rec **out, size_t *no
 			       "section %u (.BTF.ext) offset 4: header length %u / line info at "
 			       "%u+%u outside the section (%zu bytes)",
 			       obj->btf_ext_sec, hdr_len, li_off, li_len, s->size);
-	if (li_len == 0)
-		return 0;
-	p = s->data + hdr_len + li_off;
-	end = p + li_len;
-	if (li_len < 4)
-		return err_set(err, -EINVAL, C, -1, "section %u (.BTF.ext): line info too short",
-			       obj->btf_ext_sec);
-	rec_size = rd32(p);
-	p += 4;
-	if (rec_size < sizeof(struct bpf_line_info) || rec_size > 1024)
-		return err_set(err, -EINVAL, C, -1,
-			       "section %u (.BTF.ext) offset 0x%zx: line info record size %u",
-			       obj->btf_ext_sec, (size_t)(p - 4 - s->data), rec_size);
-	while (p < end) {
-		const char *secname;
-		uint32_t sec, num;
-
-		if (end - p < 8) {
-			free(recs);
+	if (hdr_len >= 32 && s->size >= 32) {
+		co_off = rd32(s->data + 24);
+		co_len = rd32(s->data + 28);
+		if (co_off > s->size - hdr_len || co_len > s->size - hdr_len - co_off)
 			return err_set(err, -EINVAL, C, -1,
-				       "section %u (.BTF.ext) offset 0x%zx: truncated line info",
-				       obj->btf_ext_sec, (size_t)(p - s->data));
-		}
-		secname = btf__name_by_offset(obj->btf, rd32(p));
-		num = rd32(p + 4);
-		p += 8;
-		if (!secname || (uint64_t)num * rec_size > (uint64_t)(end - p)) {
-			free(recs);
-			return err_set(err, -EINVAL, C, -1,
-				       "section %u (.BTF.ext) offset 0x%zx: bad section name or %u "
-				       "records past the end",
-				       obj->btf_ext_sec, (size_t)(p - 8 - s->data), num);
-		}
-		sec = sec_by_name(obj, secname);
-		for (uint32_t i = 0; i < num; i++, p += rec_size) {
-			if (!sec)
-				continue; /* a section this object does not have: ignore */
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct rec *grown = realloc(recs, ncap * sizeof(*recs));
-
-				if (!grown) {
-					free(recs);
-					return err_set(err, -ENOMEM, C, -1, "out of memory");
-				}
-				recs = grown;
-				cap = ncap;
-			}
-			recs[n++] = (struct rec){sec, rd32(p), rd32(p + 4), rd32(p + 8), rd32(p + 12)};
-		}
+				       "section %u (.BTF.ext) offset 24: CO-RE relocations at %u+%u "
+				       "outside the section (%zu bytes)",
+				       obj->btf_ext_sec, co_off, co_len, s->size);
 	}
-	if (n)
-		qsort(recs, n, sizeof(*recs), rec_cmp);
-	*out = recs;
-	*nout = n;
+	ret = read_block(obj, hdr_len + li_off, li_len, sizeof(struct bpf_line_info), lines, nlines,
+			 &cap, err);
+	if (ret == 0)
+		ret = read_block(obj, hdr_len + co_off, co_len, 16, core, ncore, &ccap, err);
+	if (ret < 0) {
+		free(*lines);
+		free(*core);
+		*lines = *core = NULL;
+		return ret;
+	}
+	if (*nlines)
+		qsort(*lines, *nlines, sizeof(**lines), rec_cmp);
+	if (*ncore)
+		qsort(*core, *ncore, sizeof(**core), rec_cmp);
 	return 0;
 }
 
@@ -157,20 +186,27 @@ static const struct rec *find_rec(const struct rec *recs, size_t n, uint32_t sec
 
 int btf_ext_lines(struct userbpf_object *obj, struct userbpf_error *err)
 {
-	struct rec *recs;
-	size_t n;
+	struct rec *recs, *core;
+	size_t n, ncore;
 	int ret;
 
 	if (!obj->btf_ext_sec || !obj->btf)
 		return 0;
-	if ((ret = read_records(obj, &recs, &n, err)) < 0)
+	if ((ret = read_records(obj, &recs, &n, &core, &ncore, err)) < 0)
 		return ret;
-	for (uint32_t pi = 0; pi < obj->nprogs && n; pi++) {
+	for (uint32_t pi = 0; pi < obj->nprogs; pi++) {
 		struct userbpf_object_prog *p = &obj->progs[pi];
 
+		for (uint32_t i = 0; i < p->n && ncore; i++)
+			if ((uint64_t)p->orig_insn[i] * 8 <= UINT32_MAX &&
+			    find_rec(core, ncore, p->orig_sec[i], p->orig_insn[i] * 8))
+				p->core_relos++;
+		if (!n)
+			continue;
 		p->lines = calloc(p->n ? p->n : 1, sizeof(*p->lines));
 		if (!p->lines) {
 			free(recs);
+			free(core);
 			return err_set(err, -ENOMEM, C, -1, "out of memory");
 		}
 		for (uint32_t i = 0; i < p->n; i++) {
@@ -190,5 +226,6 @@ int btf_ext_lines(struct userbpf_object *obj, struct userbpf_error *err)
 		}
 	}
 	free(recs);
+	free(core);
 	return 0;
 }

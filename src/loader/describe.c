@@ -98,9 +98,12 @@ size_t describe_object(const struct userbpf_object *obj, struct buf *b)
 	for (uint32_t i = 0; i < obj->nprogs; i++) {
 		const struct userbpf_object_prog *p = &obj->progs[i];
 
-		buf_printf(b, "prog %s: section %s, type %s, %u insns (%u own), %u source lines%s\n",
+		buf_printf(b, "prog %s: section %s, type %s, %u insns (%u own), %u source lines%s",
 			   p->name, p->section, progs_type_name(p->type), p->n, p->own_insns,
 			   p->nlines, p->autoload ? "" : ", autoload off");
+		if (p->core_relos)
+			buf_printf(b, ", %u CO-RE relocations (not supported)", p->core_relos);
+		buf_printf(b, "\n");
 	}
 	for (uint32_t i = 0; i < obj->nmaps; i++) {
 		const struct userbpf_object_map *m = obj->maps[i];

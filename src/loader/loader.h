@@ -65,6 +65,7 @@ struct userbpf_object_prog {
 	uint32_t *orig_sec, *orig_insn;
 	struct obj_line *lines;
 	uint32_t nlines;
+	uint32_t core_relos; /* CO-RE relocation records on its instructions (not applied) */
 	bool autoload;
 	struct userbpf_prog *prog; /* after load */
 };

@@ -60,6 +60,7 @@ static void scalar_result(struct reg_state *dst, bool ok)
 	if (!ok)
 		range_unknown(&dst->var);
 	dst->type = SCALAR_VALUE;
+	dst->id = 0; /* a new value: no longer equal to the registers it was copied from */
 }
 
 /*
@@ -70,6 +71,8 @@ static int pointer_arith(struct venv *env, const struct bpf_insn *in, struct reg
 			 const struct reg_state *ptr, const struct reg_state *scalar, uint8_t bop)
 {
 	struct reg_state res = *ptr;
+
+	res.id = 0;
 	const struct range *v = &scalar->var;
 	const char *name = reg_type_str(ptr);
 
@@ -174,6 +177,9 @@ int check_alu(struct venv *env, const struct bpf_insn *in, enum isa_op op)
 			return 0;
 		}
 		if (!is32) {
+			/* a copy of an unknown scalar stays linked to its source */
+			if (srcv.type == SCALAR_VALUE && !range_is_const(&srcv.var) && !srcv.id)
+				srcv.id = regs[in->src_reg].id = ++env->id_gen;
 			*dst = srcv;
 			return 0;
 		}

@@ -30,6 +30,24 @@ static enum range_cond cond_of(uint8_t bop)
 	}
 }
 
+/* Every register and spill linked to a refined one (same id) holds the same value. */
+static void sync_linked(struct vstate *st, uint32_t id, const struct range *v)
+{
+	if (!id)
+		return;
+	for (uint32_t f = 0; f <= st->curframe; f++) {
+		struct vframe *fr = st->frame[f];
+
+		for (int r = 0; r < V_REGS; r++)
+			if (fr->regs[r].type == SCALAR_VALUE && fr->regs[r].id == id)
+				fr->regs[r].var = *v;
+		for (int s = 0; s < V_SLOTS; s++)
+			if (fr->stack[s].type[0] == STACK_SPILL &&
+			    fr->stack[s].spill.type == SCALAR_VALUE && fr->stack[s].spill.id == id)
+				fr->stack[s].spill.var = *v;
+	}
+}
+
 /*
  * Assume "dst c src" in state st: refine both operands (a copy for an immediate). Returns
  * false when the assumption is infeasible.
@@ -43,9 +61,12 @@ static bool assume(struct vstate *st, const struct bpf_insn *in, const struct re
 
 	if (!range_refine(&a, &b, c, is32))
 		return false;
-	if (!imm && in->src_reg != in->dst_reg)
+	if (!imm && in->src_reg != in->dst_reg) {
 		regs[in->src_reg].var = b;
+		sync_linked(st, regs[in->src_reg].id, &b);
+	}
 	regs[in->dst_reg].var = a;
+	sync_linked(st, regs[in->dst_reg].id, &a);
 	return true;
 }
 

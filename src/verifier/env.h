@@ -9,6 +9,8 @@
  *  - a register is NOT_INIT, SCALAR_VALUE, PTR_TO_STACK (a frame's stack; R10 is fp0) or
  *    PTR_TO_MEM (memory of a known size: the raw-memory program type's input in R1);
  *  - a pointer has a fixed offset `off` plus a variable offset `var` (a scalar);
+ *  - scalars copied by a 64-bit mov share an `id`: a branch that refines one refines all
+ *    registers and spills with that id (they hold the same value);
  *  - the stack of each frame is 64 slots of 8 bytes, each byte INVALID, SPILL, MISC or ZERO;
  *    a slot whose 8 bytes are SPILL holds a whole register state;
  *  - up to 8 frames (bpf-to-bpf calls).
@@ -31,6 +33,7 @@
 #define V_INSN_LIMIT 1000000
 #define V_MAX_PENDING 8192
 #define V_MAX_STATES 8192 /* stored checkpoints; beyond it paths are only compared */
+#define V_MAX_STATES_PER_INSN 64 /* the kernel's BPF_COMPLEXITY_LIMIT_STATES */
 
 enum reg_type {
 	NOT_INIT = 0,
@@ -45,6 +48,7 @@ struct reg_state {
 	bool rdonly;      /* PTR_TO_MEM: no writes */
 	int32_t off;      /* pointers: fixed offset */
 	uint32_t mem_size; /* PTR_TO_MEM: bytes from offset 0 */
+	uint32_t id;       /* scalars: registers and spills with the same id hold the same value */
 	struct range var; /* scalars: the value; pointers: the variable offset */
 };
 
@@ -93,11 +97,13 @@ struct venv {
 	bool privileged;
 	struct vstate *cur;
 	uint32_t insn;          /* the instruction being checked */
+	uint32_t id_gen;        /* last id handed out */
 	struct vpending *pending;
 	uint32_t npending, cap_pending;
 	struct vstate **checkpoints; /* n list heads */
 	uint32_t *states_at;         /* checkpoints stored per instruction */
 	uint32_t *stack_depth;       /* per subprogram: bytes of stack touched */
+	uint16_t *live_in;           /* per insn: registers possibly read from here on */
 	size_t path_log_pos;         /* level 1: start of the current path's log */
 	bool line_open;              /* an instruction line awaits its end */
 	/* statistics for the summary line */
@@ -115,8 +121,11 @@ void reg_not_init(struct reg_state *r);
 void reg_unknown(struct reg_state *r);
 void reg_const(struct reg_state *r, uint64_t v);
 bool reg_is_ptr(const struct reg_state *r);
-/* Is every concrete state of cur one of old's (old complete, so cur may be pruned)? */
-bool state_covers(const struct vstate *old, const struct vstate *cur);
+/*
+ * Is every concrete state of cur one of old's (old complete, so cur may be pruned)? Registers
+ * of the innermost frame outside `live` are not compared (nothing reads them any more).
+ */
+bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t live);
 /* Are the two states identical (a loop that made no progress)? */
 bool state_same(const struct vstate *a, const struct vstate *b);
 static inline struct vframe *cur_frame(struct venv *env)
@@ -165,6 +174,9 @@ int check_cond_jmp(struct venv *env, const struct bpf_insn *in, enum isa_op op, 
 /* Calls and exit: *next is the next instruction, or UINT32_MAX when the path ends. */
 int check_call(struct venv *env, const struct bpf_insn *in, enum isa_op op, uint32_t *next);
 int check_exit(struct venv *env, uint32_t *next);
+
+/* ---- liveness.c ------------------------------------------------------------------------ */
+int liveness_compute(struct venv *env);
 
 /* ---- explore.c ------------------------------------------------------------------------- */
 /* Push a copy of st (ownership passes) to be explored from st->insn later. */

@@ -69,17 +69,20 @@ static int is_state_visited(struct venv *env)
 			}
 			continue;
 		}
-		if (state_covers(old, cur))
+		if (state_covers(old, cur, env->live_in[pc]))
 			return 1;
 	}
 	/*
-	 * Like the kernel, do not checkpoint every prune point: only after 20 jumps or 100
-	 * instructions since the last checkpoint (fewer states, a little less pruning), and
-	 * never beyond V_MAX_STATES.
+	 * Like the kernel, do not checkpoint every prune point: only once at least 2 jumps and
+	 * 8 instructions were processed since the last checkpoint (fewer states, a little less
+	 * pruning), never beyond V_MAX_STATES, and at most V_MAX_STATES_PER_INSN per
+	 * instruction: every visit compares against all of them (a loop that never repeats a
+	 * state then runs into the instruction limit; one that does is still caught if it
+	 * repeats within the stored ones).
 	 */
-	if ((env->jmps_processed - env->prev_jmps_processed < 20 &&
-	     env->insn_processed - env->prev_insn_processed < 100) ||
-	    env->total_states >= V_MAX_STATES)
+	if (env->jmps_processed - env->prev_jmps_processed < 2 ||
+	    env->insn_processed - env->prev_insn_processed < 8 || env->total_states >= V_MAX_STATES ||
+	    env->states_at[pc] >= V_MAX_STATES_PER_INSN)
 		return 0;
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->insn_processed;
@@ -122,6 +125,7 @@ static int step(struct venv *env, uint32_t *next)
 		return check_atomic(env, in, op);
 	case F_JA:
 	case F_JA32:
+		env->jmps_processed++;
 		*next = (uint32_t)isa_jump_target(in, env->insn);
 		return 0;
 	case F_JMP_K:
@@ -132,8 +136,10 @@ static int step(struct venv *env, uint32_t *next)
 	case F_CALL_LOCAL:
 	case F_CALL_KFUNC:
 	case F_CALLX:
+		env->jmps_processed++;
 		return check_call(env, in, op, next);
 	case F_EXIT:
+		env->jmps_processed++;
 		return check_exit(env, next);
 	case F_LD_ABS:
 	case F_LD_IND:

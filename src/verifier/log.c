@@ -360,7 +360,9 @@ void vlog_reg_text(const struct reg_state *r, char *buf, size_t len)
 			return;
 		}
 		sput(&b, "scalar(");
-		put_bounds(&b, &r->var, true);
+		if (r->id)
+			sput(&b, "id=%u", r->id);
+		put_bounds(&b, &r->var, !r->id);
 		sput(&b, ")");
 		return;
 	case PTR_TO_STACK:

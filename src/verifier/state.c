@@ -77,8 +77,35 @@ bool reg_is_ptr(const struct reg_state *r)
 	return r->type == PTR_TO_STACK || r->type == PTR_TO_MEM;
 }
 
+/*
+ * Links between scalars (shared ids) that old had must hold in cur too: old's continuation
+ * may have relied on them. The map sends each old id to the one cur id it stands for.
+ */
+struct idmap {
+	uint32_t n;
+	struct {
+		uint32_t old, cur;
+	} e[CFG_MAX_FRAMES * (V_REGS + V_SLOTS)];
+};
+
+static bool ids_match(struct idmap *m, uint32_t old, uint32_t cur)
+{
+	if (!old)
+		return true;
+	if (!cur)
+		return false;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m->e[i].old == old)
+			return m->e[i].cur == cur;
+	if (m->n == sizeof(m->e) / sizeof(m->e[0]))
+		return false;
+	m->e[m->n].old = old;
+	m->e[m->n++].cur = cur;
+	return true;
+}
+
 /* Every value cur may hold, old may hold too (types never stand in for each other). */
-static bool reg_covers(const struct reg_state *old, const struct reg_state *cur)
+static bool reg_covers(const struct reg_state *old, const struct reg_state *cur, struct idmap *m)
 {
 	if (old->type == NOT_INIT)
 		return true; /* nothing after old read it, or old would have been rejected */
@@ -86,7 +113,7 @@ static bool reg_covers(const struct reg_state *old, const struct reg_state *cur)
 		return false;
 	switch (old->type) {
 	case SCALAR_VALUE:
-		return range_within(&old->var, &cur->var);
+		return range_within(&old->var, &cur->var) && ids_match(m, old->id, cur->id);
 	case PTR_TO_STACK:
 		/* stack pointers must match exactly: the slots they reach are compared as-is */
 		return old->frameno == cur->frameno && old->off == cur->off &&
@@ -99,7 +126,8 @@ static bool reg_covers(const struct reg_state *old, const struct reg_state *cur)
 	}
 }
 
-static bool slot_covers(const struct stack_slot *old, const struct stack_slot *cur)
+static bool slot_covers(const struct stack_slot *old, const struct stack_slot *cur,
+			struct idmap *m)
 {
 	bool old_spill = old->type[0] == STACK_SPILL, cur_spill = cur->type[0] == STACK_SPILL;
 
@@ -107,7 +135,7 @@ static bool slot_covers(const struct stack_slot *old, const struct stack_slot *c
 		for (int i = 0; i < 8; i++)
 			if (old->type[i] != cur->type[i])
 				return false;
-		return reg_covers(&old->spill, &cur->spill);
+		return reg_covers(&old->spill, &cur->spill, m);
 	}
 	for (int i = 0; i < 8; i++) {
 		uint8_t o = old->type[i], c = cur->type[i];
@@ -133,23 +161,26 @@ static bool slot_covers(const struct stack_slot *old, const struct stack_slot *c
 	return true;
 }
 
-bool state_covers(const struct vstate *old, const struct vstate *cur)
+bool state_covers(const struct vstate *old, const struct vstate *cur, uint16_t live)
 {
+	struct idmap map, *m = &map;
+	bool ok = true;
+
+	m->n = 0;
 	if (old->curframe != cur->curframe)
-		return false;
-	for (uint32_t f = 0; f <= old->curframe; f++) {
+		ok = false;
+	for (uint32_t f = 0; ok && f <= old->curframe; f++) {
 		const struct vframe *o = old->frame[f], *c = cur->frame[f];
 
 		if (o->callsite != c->callsite)
-			return false;
-		for (int r = 0; r < V_REGS; r++)
-			if (!reg_covers(&o->regs[r], &c->regs[r]))
-				return false;
-		for (int s = 0; s < V_SLOTS; s++)
-			if (!slot_covers(&o->stack[s], &c->stack[s]))
-				return false;
+			ok = false;
+		for (int r = 0; ok && r < V_REGS; r++)
+			if (f < old->curframe || (live >> r & 1))
+				ok = reg_covers(&o->regs[r], &c->regs[r], m);
+		for (int s = 0; ok && s < V_SLOTS; s++)
+			ok = slot_covers(&o->stack[s], &c->stack[s], m);
 	}
-	return true;
+	return ok;
 }
 
 static bool reg_same(const struct reg_state *a, const struct reg_state *b)

@@ -51,6 +51,7 @@ static void env_free(struct venv *env)
 	free(env->checkpoints);
 	free(env->states_at);
 	free(env->stack_depth);
+	free(env->live_in);
 	cfg_free(&env->cfg);
 }
 
@@ -69,6 +70,8 @@ static int run(struct venv *env)
 		vlog(env, "%s\n", env->err ? env->err->message : "invalid control flow");
 		return ret;
 	}
+	if ((ret = liveness_compute(env)))
+		return ret;
 	env->checkpoints = calloc(env->n, sizeof(*env->checkpoints));
 	env->states_at = calloc(env->n, sizeof(*env->states_at));
 	env->stack_depth = calloc(env->cfg.nsub, sizeof(*env->stack_depth));

@@ -377,7 +377,6 @@ L_CALL_LOCAL:
 #if INTERP_CHECKED
 	slo = run->stack_low;
 	sspan += VM_STACK_SIZE;
-	memset((void *)(uintptr_t)slo, 0, VM_STACK_SIZE); /* a fresh frame reads as zeros */
 #endif
 	pc += pc->imm;
 	NEXT();

@@ -79,11 +79,10 @@ int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t len,
 	/*
 	 * An unverified program may read stack it never wrote: give it zeros rather than stale
 	 * host data, so runs are reproducible and back ends agree. A verified program cannot.
-	 * Frame 0 here; each back end zeroes a frame as a local call pushes it (cheaper than all
-	 * VM_MAX_FRAMES frames up front for the common program without calls).
+	 * All frames up front: both back ends rely on it, neither zeroes a frame on a call.
 	 */
 	if (run.checked)
-		memset(run.stack + sizeof(run.stack) - VM_STACK_SIZE, 0, VM_STACK_SIZE);
+		memset(run.stack, 0, sizeof(run.stack));
 
 	/* The default is the JIT, or the interpreter for what the JIT cannot run (jit_can_run). */
 	if (backend == USERBPF_BACKEND_DEFAULT)

@@ -24,8 +24,8 @@
  *    that would make frame 9 fails, in unchecked mode too), then charges. No budget unchecked.
  *  - run->stack_low follows R10 on every local call and exit (helpers and vm_fault read it).
  *  - Faults are detected before any effect; atomics (cmpxchg included) check as writes.
- *    Misaligned atomics are allowed (done non-atomically). In checked mode every frame is
- *    zeroed when pushed: frame 0 by userbpf_prog_run, frame k by the local call entering it.
+ *    Misaligned atomics are allowed (done non-atomically). A checked run starts with all
+ *    VM_MAX_FRAMES frames zeroed (userbpf_prog_run); calls do not zero a frame again.
  *  - Helper calls (call imm, callx with the id in dst's full 64 bits) leave R1-R5 unchanged;
  *    an unregistered id is vm_unknown_helper(). After the helper returns, a non-zero
  *    run->abort_code ends the run with vm_helper_aborted(); *r0 is not written.

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gen.c - random straight-line-and-forward-branch eBPF programs for differential testing
- * against the kernel. Every program is deterministic (a function of its seed), passes the
- * kernel verifier by construction, and ends with an interesting 64-bit r0:
- *  - every register is written before it is read (a prologue sets r0-r9; after a local call,
- *    whose callee clobbers r1-r5, they are written again at once);
- *  - only scalars: r10 is used only as the base of stack accesses, never as an ALU operand;
- *  - the stack area a function reads is written in its prologue, and accesses are aligned
- *    (the kernel insists on aligned stack accesses);
- *  - control flow is structured (if-then and if-then-else with forward jumps only), so every
- *    instruction is reachable and no jump leaves its function;
- *  - local calls only go to later functions, so there is no recursion;
+ * gen.c - random eBPF programs for differential testing against the kernel: ALU and ALU64
+ * (every operation, sdiv/smod, movsx, byte swaps), JMP/JMP32 (every condition, ja and gotol),
+ * stack loads and stores of every size (sign-extending too), atomics on the stack, local
+ * calls, counted loops, calls of the helper bpf_csum_diff, and (per program) loads and stores
+ * through a pointer to input memory or legacy LD_ABS/LD_IND. Operands favour the edge values
+ * 0, 1, -1, INT32_MIN/MAX, INT64_MIN/MAX and shift amounts 31/32/63/64. Every program is a
+ * function of its seed, ends by folding all registers and its stack into r0, and passes the
+ * kernel verifier by construction:
+ *  - every register is written before it is read (a prologue sets r0-r9; after a local call
+ *    or legacy load, which clobber r1-r5, they are written again at once);
+ *  - only scalars: r10 is only the base of stack accesses (and copied into helper arguments,
+ *    which are reset after the call), the input pointer (r9) only the base of input
+ *    accesses, r6 stays the context in LD_ABS programs;
+ *  - the stack area a function reads is written in its prologue, and stack accesses are
+ *    aligned (the kernel insists on that);
+ *  - control flow is structured: if-then and if-then-else with forward jumps, and loops with
+ *    a constant trip count, so every instruction is reachable and no jump leaves its function;
+ *  - local calls only go to later functions (no recursion), and every function is called;
  *  - constant shift amounts are masked as the ISA says (the verifier rejects larger ones),
  *    register shift amounts are not; constant divisors are never 0 (the verifier rejects
- *    those), register divisors often are.
+ *    those), register divisors often are;
+ *  - the number of branches is bounded, so the verifier's path count stays small.
  * Test-side code: #include it from a tool, after <linux/bpf.h>.
  */
 #include <linux/bpf.h>
@@ -31,6 +39,7 @@
 #define KGEN_MAX_INSNS 4096
 #define KGEN_MAX_FUNCS 4
 #define KGEN_MAX_CALLS 256
+#define KGEN_HELPERS 1u /* feature: calls of bpf_csum_diff */
 #define KGEN_PKT_LEN 64 /* input bytes the entry function may read and write through r9 */
 
 struct kgen_prog {
@@ -49,6 +58,7 @@ struct kgen_prog {
 	 * with the legacy LD_ABS / LD_IND (in the kernel: an skb's packet, SCHED_CLS).
 	 */
 	bool ldabs;
+	bool helpers; /* calls a kernel helper (bpf_csum_diff) */
 	uint8_t input[KGEN_PKT_LEN];
 	/* function f's prologue (registers and stack set up) is [start[f], body[f]) */
 	size_t start[KGEN_MAX_FUNCS], body[KGEN_MAX_FUNCS];
@@ -58,12 +68,14 @@ struct kgen {
 	uint64_t rng;
 	struct kgen_prog *p;
 	int func;      /* the function being generated */
+	unsigned features; /* KGEN_* */
 	unsigned avoid; /* registers that are not operands (bit r): r9 with pkt, r6 with ldabs */
 	int area;      /* bytes of initialised stack below r10 in this function (multiple of 8) */
 	int ncalls;
 	struct { size_t pc; int target; } calls[KGEN_MAX_CALLS];
 	int branches;  /* conditional jumps left: each unknown one doubles the verifier's paths */
 	int fcalls;    /* local calls left in this function: each re-verifies the callee */
+	int loops;     /* counted loops left in this function */
 	bool called[KGEN_MAX_FUNCS]; /* an unreachable function is rejected by the kernel */
 	size_t start[KGEN_MAX_FUNCS];
 };
@@ -380,6 +392,31 @@ static void kgen_ldabs(struct kgen *g)
 	kgen_reset_args(g);
 }
 
+/*
+ * A call of the kernel helper bpf_csum_diff(from, from_size, to, to_size, seed) over two
+ * pieces of the initialised stack: a pure function the kernel offers XDP and TC programs, so
+ * our implementation (src/helpers) can be compared with the kernel's. Sizes are multiples of 4,
+ * now and then not (both sides then return -EINVAL).
+ */
+static void kgen_csum_diff(struct kgen *g)
+{
+	for (int arg = 0; arg < 2; arg++) {
+		int reg = 1 + 2 * arg;
+		int start = 4 * (int)kgen_below(g, (uint32_t)(g->area / 4));
+		int room = g->area - start;
+		int size = kgen_chance(g, 5) ? (int)kgen_below(g, (uint32_t)room + 1)
+					     : 4 * (int)kgen_below(g, (uint32_t)room / 4 + 1);
+
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, reg, BPF_REG_10, 0, 0);
+		kgen_emit(g, BPF_ALU64 | BPF_ADD | BPF_K, reg, 0, 0, start - g->area);
+		kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_K, reg + 1, 0, 0, size);
+	}
+	kgen_set(g, BPF_REG_5);
+	kgen_emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_csum_diff);
+	g->p->helpers = true;
+	kgen_reset_args(g);
+}
+
 static void kgen_call(struct kgen *g, int target)
 {
 	if (g->ncalls >= KGEN_MAX_CALLS || g->p->n >= KGEN_MAX_INSNS - 8)
@@ -391,6 +428,44 @@ static void kgen_call(struct kgen *g, int target)
 	g->called[target] = true;
 	kgen_emit(g, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1);
 	kgen_reset_args(g);
+}
+
+static void kgen_block(struct kgen *g, int nstmts, int depth);
+
+/*
+ * A counted loop (the one backward jump the generator makes): rC = n; L: body; rC -= 1;
+ * if rC <cond> 0 goto L. The counter is one of r6-r9 (kept across calls and never a clobbered
+ * argument register) and is taken out of the operand registers for the body. The body has no
+ * branches or calls, so the kernel verifier walks the n iterations without forking.
+ */
+static void kgen_loop(struct kgen *g)
+{
+	unsigned saved_avoid = g->avoid;
+	int saved_calls = g->fcalls, c;
+	uint32_t n = 1 + kgen_below(g, 6);
+	size_t top;
+	struct bpf_insn *back;
+
+	do
+		c = 6 + (int)kgen_below(g, 4);
+	while (g->avoid & (1u << c));
+	g->loops--;
+	g->branches--;
+	kgen_emit(g, BPF_ALU64 | BPF_MOV | BPF_K, c, 0, 0, (int32_t)n);
+	top = g->p->n;
+	g->avoid |= 1u << c;
+	g->fcalls = 0;
+	kgen_block(g, 1 + (int)kgen_below(g, 8), 3);
+	g->avoid = saved_avoid;
+	g->fcalls = saved_calls;
+	kgen_emit(g, BPF_ALU64 | BPF_ADD | BPF_K, c, 0, 0, -1);
+	switch (kgen_below(g, 3)) {
+	case 0: back = kgen_emit(g, BPF_JMP | BPF_JNE | BPF_K, c, 0, 0, 0); break;
+	case 1: back = kgen_emit(g, BPF_JMP | BPF_JSGT | BPF_K, c, 0, 0, 0); break;
+	default: back = kgen_emit(g, BPF_JMP32 | BPF_JGT | BPF_K, c, 0, 0, 0); break;
+	}
+	if (back)
+		back->off = (int16_t)((int64_t)top - (int64_t)g->p->n);
 }
 
 static void kgen_block(struct kgen *g, int nstmts, int depth)
@@ -413,6 +488,8 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 				kgen_ldabs(g);
 			else if (g->p->pkt && g->func == 0)
 				kgen_pkt_access(g);
+			else if (g->features & KGEN_HELPERS && kgen_chance(g, 50))
+				kgen_csum_diff(g);
 			else
 				kgen_load(g);
 		} else if (k < 82 && depth < 3 && g->branches > 0) {
@@ -435,6 +512,8 @@ static void kgen_block(struct kgen *g, int nstmts, int depth)
 				kgen_patch_off(g, ja);
 			else
 				g->p->insns[ja].imm = (int32_t)(g->p->n - (ja + 1));
+		} else if (depth == 0 && g->loops > 0 && g->branches > 0 && kgen_chance(g, 40)) {
+			kgen_loop(g);
 		} else if (g->func + 1 < g->p->nfuncs && g->fcalls > 0 && kgen_chance(g, 50)) {
 			kgen_call(g, g->func + 1 +
 					      (int)kgen_below(g, (uint32_t)(g->p->nfuncs - g->func - 1)));
@@ -449,6 +528,7 @@ static void kgen_function(struct kgen *g, int func)
 	g->func = func;
 	g->start[func] = g->p->n;
 	g->fcalls = 2;
+	g->loops = 2;
 	g->branches = 12 - 3 * func; /* callees are verified once per path through their callers */
 	g->avoid = (func == 0 && g->p->pkt ? 1u << 9 : 0) | (g->p->ldabs ? 1u << 6 : 0);
 	if (func == 0) {
@@ -488,15 +568,20 @@ static void kgen_function(struct kgen *g, int func)
 	kgen_emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-/* Generate the program for `seed` into *p (functions laid out one after another). */
-static void kgen_program(uint64_t seed, struct kgen_prog *p)
+/*
+ * Generate the program for `seed` into *p (functions laid out one after another), with the
+ * optional features (KGEN_*) given.
+ */
+static void kgen_program(uint64_t seed, unsigned features, struct kgen_prog *p)
 {
 	struct kgen g;
 
 	memset(&g, 0, sizeof(g));
 	g.rng = seed;
+	g.features = features;
 	g.p = p;
 	p->n = 0;
+	p->helpers = false;
 	p->nfuncs = 1 + (kgen_chance(&g, 50) ? (int)kgen_below(&g, KGEN_MAX_FUNCS) : 0);
 	p->pkt = kgen_chance(&g, 50);
 	for (int i = 0; i < KGEN_PKT_LEN; i++)

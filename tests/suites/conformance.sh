@@ -12,7 +12,7 @@ check() { # label, args...
 	shift
 	out=$("$u" conformance "$@" 2>&1)
 	line=$(printf '%s\n' "$out" | tail -n 1)
-	printf '%s\n' "$out" | grep -v '^[0-9]* passed' | sed "s/^/[$label] /"
+	printf '%s\n' "$out" | grep -v '^[0-9]* passed' | sed "s|^|[$label] |"
 	echo "$label: $line"
 	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		pass=$((pass + BASH_REMATCH[1]))

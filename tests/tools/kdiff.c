@@ -9,10 +9,12 @@
  * (an XDP program); programs with legacy LD_ABS / LD_IND run inline in a SCHED_CLS program.
  * Hand-made reproducers of kernel quirks (tests/kernel/quirks.c) run first.
  *
- *   kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [-v]
+ *   kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [--helpers] [-v]
  *
  * --only I runs program I of the seed's sequence; --show N prints the first N mismatches and
- * rejections in full; --minimize shrinks each printed mismatch first; -v lists every program.
+ * rejections in full; --minimize shrinks each printed mismatch first; -v lists every program;
+ * --helpers adds calls of the kernel helper bpf_csum_diff (off by default: the kernel (6.18)
+ * returns the sum folded to 16 bits, src/helpers the 32-bit sum, so every such program differs).
  *
  * Prints "kernel-diff: N programs, M compared, K mismatches, R rejected by the kernel" and
  * "N passed, N failed". Without bpf(2) (not root, EPERM, ENOSYS) it prints
@@ -28,6 +30,7 @@
 #include "asm/asm.h"
 #include "isa/isa.h"
 #include "util/util.h"
+#include "verifier/verifier.h"
 #include "userbpf.h"
 
 #include "../kernel/gen.c"
@@ -41,7 +44,8 @@
 enum { B_INTERP, B_JIT_CHECKED, B_JIT_TRUSTED, B_COUNT };
 static const char *const backend_names[B_COUNT] = { "interp", "jit-checked", "jit-trusted" };
 
-#define LDX_W(D, S, OFF) { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = D, .src_reg = S, .off = OFF }
+#define LDX_W(D, S, OFF) \
+	{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = D, .src_reg = S, .off = OFF }
 #define MOV_X(D, S) { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = D, .src_reg = S }
 
 /*
@@ -223,9 +227,9 @@ static bool kdiff_in_prologue(const struct kgen_prog *p, size_t i)
 
 /*
  * Shrink a mismatching program for the report: replace instructions (but stack stores) by
- * `ja +0` (offsets stay valid) one at a time, keeping each replacement after which the kernel still accepts the
- * program and back end b still disagrees with it in the same way (`fails`: b returns an error;
- * else a different result). Greedy, until nothing more goes.
+ * `ja +0` (offsets stay valid) one at a time, keeping each replacement after which the kernel
+ * still accepts the program and back end b still disagrees with it in the same way (`fails`:
+ * b returns an error; else a different result). Greedy, until nothing more goes.
  */
 static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, bool fails)
 {
@@ -258,7 +262,8 @@ static void kdiff_minimize(struct userbpf_env *env, struct kgen_prog *p, int b, 
 			if (kdiff_in_prologue(p, i))
 				continue;
 			/* Keep the register set for an LD_IND (negative offsets mean other things). */
-			if (i + 1 < p->n && p->insns[i + 1].code == (BPF_LD | BPF_IND | BPF_SIZE(p->insns[i + 1].code)))
+			if (i + 1 < p->n && BPF_CLASS(p->insns[i + 1].code) == BPF_LD &&
+			    BPF_MODE(p->insns[i + 1].code) == BPF_IND)
 				continue;
 			/* Keep gen.c's `r0 = r0` after a 32-bit cmpxchg (a kernel quirk). */
 			if (p->insns[i].code == (BPF_ALU64 | BPF_MOV | BPF_X) &&
@@ -353,6 +358,39 @@ static void kdiff_quirks(struct userbpf_env *env, const bool have[B_COUNT], uint
 	}
 }
 
+/*
+ * Verifier verdicts: every generated program that the kernel accepted should pass our verifier
+ * too (privileged, as root is for the kernel; raw memory of KGEN_PKT_LEN bytes as the input).
+ * A rejection is a verifier that is stricter than the kernel: reported, not a failure.
+ */
+struct kdiff_vstats {
+	uint64_t accepted, rejected;
+	int shown;
+};
+
+static void kdiff_verdict(const struct kgen_prog *p, uint64_t i, int show, struct kdiff_vstats *vs)
+{
+	struct verifier_opts vopts = {
+		.type = VERIFIER_PROG_RAW_MEM,
+		.mem_size = KGEN_PKT_LEN,
+		.privileged = true,
+	};
+	struct userbpf_error err;
+	int rc;
+
+	if (p->ldabs || p->helpers) /* LD_ABS needs an skb type; helper calls are not in yet */
+		return;
+	rc = verifier_check_insns(p->insns, p->n, &vopts, NULL, &err);
+	if (rc == 0) {
+		vs->accepted++;
+		return;
+	}
+	vs->rejected++;
+	if (vs->shown++ < show)
+		printf("kernel-diff: program %" PRIu64 ": the kernel accepts, our verifier rejects "
+		       "(%d) at insn %d: %s\n", i, rc, err.insn, err.message);
+}
+
 static double kdiff_now(void)
 {
 	struct timespec ts;
@@ -367,9 +405,11 @@ int main(int argc, char **argv)
 	static struct bpf_insn kinsns[KDIFF_WRAP + KGEN_MAX_INSNS];
 	static char log[KDIFF_LOG];
 	uint64_t count = 10000, seed = 1, only = UINT64_MAX;
+	unsigned features = 0;
 	int show = 5, verbose = 0, minimize = 0, shown_rej = 0, shown_mis = 0;
 	uint64_t programs = 0, compared = 0, mismatches = 0, rejected = 0, kerr = 0;
 	uint64_t qpass = 0, qfail = 0;
+	struct kdiff_vstats vstats = { 0 };
 	static bool seen[OP__COUNT];
 	int nseen = 0;
 	uint64_t per_backend[B_COUNT] = { 0 };
@@ -392,8 +432,11 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "--minimize"))
 			minimize = 1;
+		else if (!strcmp(argv[i], "--helpers"))
+			features |= KGEN_HELPERS;
 		else {
-			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] [--minimize] [-v]\n");
+			fprintf(stderr, "usage: kdiff [--count N] [--seed S] [--only I] [--show N] "
+					"[--minimize] [--helpers] [-v]\n");
 			return 2;
 		}
 	}
@@ -404,7 +447,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	env = userbpf_env_new(NULL, &err);
-	if (!env) {
+	if (!env || userbpf_env_register_std_helpers(env, &err) < 0) {
 		printf("kernel-diff: userbpf_env_new: %s\n", err.message);
 		printf("0 passed, 1 failed\n");
 		return 1;
@@ -427,7 +470,7 @@ int main(int argc, char **argv)
 		if (only != UINT64_MAX && i != only)
 			continue;
 		programs++;
-		kgen_program(pseed, &prog);
+		kgen_program(pseed, features, &prog);
 		for (size_t k = 0; k < prog.n; k++) {
 			enum isa_op op = isa_decode(&prog.insns[k]);
 
@@ -477,6 +520,7 @@ int main(int argc, char **argv)
 			}
 		}
 		compared++;
+		kdiff_verdict(&prog, i, show, &vstats);
 		if (!bad)
 			continue;
 		mismatches++;
@@ -528,6 +572,10 @@ int main(int argc, char **argv)
 			printf(" %s n/a", backend_names[b]);
 	}
 	printf("; %.1f s\n", kdiff_now() - t0);
+	printf("kernel-diff: our verifier (privileged, raw memory): %" PRIu64 " accepted, %" PRIu64
+	       " rejected of the %" PRIu64 " programs without LD_ABS or helper calls the kernel "
+	       "accepted (reported, not failures)\n",
+	       vstats.accepted, vstats.rejected, vstats.accepted + vstats.rejected);
 	/* Which operations the programs used: the generator's coverage of the ISA. */
 	for (int op = 0; op < OP__COUNT; op++)
 		nseen += seen[op];

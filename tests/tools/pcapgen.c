@@ -7,10 +7,13 @@
  * match often; and about one packet in eight truncated (captured length below the wire length,
  * some shorter than the Ethernet header).
  *
- *   pcapgen OUT.pcap [COUNT (default 100000)] [SEED (default 1)]
+ *   pcapgen [--raw] OUT.pcap [COUNT (default 100000)] [SEED (default 1)]
+ *     --raw  raw IP captures (link type RAW): the IPv4/IPv6 packets without their Ethernet
+ *            header and tags; other frames are left out
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "hooks/pcapio.h"
@@ -291,23 +294,43 @@ int main(int argc, char **argv)
 	struct rng r;
 	struct pkt p;
 
+	bool raw = argc > 1 && strcmp(argv[1], "--raw") == 0;
+	if (raw) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: pcapgen OUT.pcap [COUNT] [SEED]\n");
+		fprintf(stderr, "usage: pcapgen [--raw] OUT.pcap [COUNT] [SEED]\n");
 		return 2;
 	}
 	unsigned long count = argc > 2 ? strtoul(argv[2], NULL, 0) : 100000;
 	r.s = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
 	r.s = r.s * 0x9e3779b97f4a7c15ull + 1;
-	if (pcapio_create(argv[1], 1 /* DLT_EN10MB */, 262144, &w, &err)) {
+	int linktype = raw ? pcapio_linktype_from_name("RAW") : 1 /* DLT_EN10MB */;
+	if (pcapio_create(argv[1], linktype, 262144, &w, &err)) {
 		fprintf(stderr, "pcapgen: %s\n", err.message);
 		return 1;
 	}
 	for (unsigned long i = 0; i < count; i++) {
+		uint32_t skip = 0;
 		frame(&r, &p);
-		struct pcapio_pkt out = { p.b, p.n, p.n, 1700000000 + (int64_t)(i / 1000),
-					  (int64_t)(i % 1000) * 1000 };
+		if (raw) { /* find the IP header after the MAC addresses and any tags */
+			uint32_t o = 12;
+
+			while (o + 4 <= p.n && (p.b[o] == 0x81 || p.b[o] == 0x88) &&
+			       (p.b[o + 1] == 0x00 || p.b[o + 1] == 0xa8))
+				o += 4;
+			uint32_t et = (uint32_t)p.b[o] << 8 | p.b[o + 1];
+			if (et != 0x0800 && et != 0x86dd) {
+				i--;
+				continue;
+			}
+			skip = o + 2;
+		}
+		struct pcapio_pkt out = { p.b + skip, p.n - skip, p.n - skip,
+					  1700000000 + (int64_t)(i / 1000), (int64_t)(i % 1000) * 1000 };
 		if (chance(&r, 12)) /* truncated capture, sometimes below the Ethernet header */
-			out.caplen = chance(&r, 10) ? below(&r, 14) : 14 + below(&r, p.n - 13);
+			out.caplen = chance(&r, 10) ? below(&r, 14) : 14 + below(&r, out.len - 13);
 		if (out.caplen > out.len)
 			out.caplen = out.len;
 		pcapio_write(w, &out);

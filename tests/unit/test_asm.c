@@ -1036,6 +1036,73 @@ static void test_llvm(void)
 	CHECK(match == lines && errors_seen == 0);
 }
 
+/* ---- userbpf_prog_load_text with .map declarations ---- */
+static void test_load_text_maps(void)
+{
+	struct userbpf_error err;
+	struct userbpf_env *env = userbpf_env_new(NULL, &err);
+	struct userbpf_prog *prog;
+	uint64_t r0 = 0;
+	uint8_t mem[8] = {0};
+	USERBPF_OPTS(userbpf_run_opts, ro, .backend = USERBPF_BACKEND_INTERP, .checked = true);
+
+	CHECK(env != NULL);
+	if (!env)
+		return;
+	/* init= is the value of key 0; map_value[NAME]+OFF reads it */
+	prog = userbpf_prog_load_text(env,
+				      ".map consts array key=4 value=16 entries=1 flags=rdonly_prog "
+				      "init=2a000000000000000700000000000000 freeze\n"
+				      ".map other hash key=4 value=8 entries=4\n"
+				      "r1 = map_value[consts]+8\n"
+				      "r0 = *(u64 *)(r1 +0)\n"
+				      "r2 = map_value[consts]+0\n"
+				      "r2 = *(u64 *)(r2 +0)\n"
+				      "r0 *= r2\n"
+				      "exit\n",
+				      NULL, &err);
+	if (!prog)
+		fprintf(stderr, "load_text: %s\n", err.message);
+	CHECK(prog != NULL);
+	if (prog) {
+		const struct userbpf_insn *in = userbpf_prog_insns(prog);
+
+		CHECK((in[0].regs >> 4) == BPF_PSEUDO_MAP_IDX_VALUE && in[0].imm == 0 &&
+		      in[1].imm == 8);
+		CHECK(userbpf_prog_run(prog, mem, sizeof(mem), &ro, &r0, &err) == 0 && r0 == 42 * 7);
+		userbpf_prog_free(prog);
+	}
+	/* the second declaration is index 1 */
+	prog = userbpf_prog_load_text(env,
+				      ".map a array key=4 value=8 entries=1\n"
+				      ".map b array key=4 value=8 entries=1\n"
+				      "r1 = map[b]\nr1 = map[a]\nr0 = 0\nexit\n",
+				      NULL, &err);
+	CHECK(prog != NULL);
+	if (prog) {
+		const struct userbpf_insn *in = userbpf_prog_insns(prog);
+
+		CHECK((in[0].regs >> 4) == BPF_PSEUDO_MAP_IDX && in[0].imm == 1);
+		CHECK((in[2].regs >> 4) == BPF_PSEUDO_MAP_IDX && in[2].imm == 0);
+		userbpf_prog_free(prog);
+	}
+	/* a map the maps module refuses: the error names the .map line */
+	CHECK(userbpf_prog_load_text(env, "r0 = 0\n.map r ringbuf key=4 value=8 entries=3\nexit\n",
+				     NULL, &err) == NULL &&
+	      err.line == 2 && strstr(err.message, ".map r:"));
+	/* init on a map that cannot take it */
+	CHECK(userbpf_prog_load_text(env, ".map p prog_array key=4 value=4 entries=2 init=07\n"
+					  "r0 = 0\nexit\n",
+				     NULL, &err) == NULL &&
+	      err.line == 1 && strstr(err.message, ".map p:"));
+	if (err.line != 1)
+		fprintf(stderr, "prog_array init: %s\n", err.message);
+	/* references without any declaration still need the host */
+	CHECK(userbpf_prog_load_text(env, "r1 = map[x]\nr0 = 0\nexit\n", NULL, &err) == NULL &&
+	      err.code == -ENOTSUP);
+	userbpf_env_free(env);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1048,5 +1115,6 @@ int main(int argc, char **argv)
 	test_conformance();
 	test_random();
 	test_llvm();
+	test_load_text_maps();
 	return test_summary();
 }

@@ -2,7 +2,7 @@
 /*
  * test_cbpf.c - classic BPF: one rejection per kernel rule of the checker (with the instruction
  * it names), every opcode and ancillary load in the interpreter (including the out-of-range
- * loads that return 0) and, converted to eBPF, in the eBPF interpreter with the same result
+ * loads that return 0) and, converted to eBPF, in the eBPF interpreter and JIT with the same result
  * (every interpreter test below is also a converter test), the -d/-dd/-ddd printer against libpcap's and tcpdump's exact text,
  * the reader (round trips and errors with line numbers), and the converter's output passing
  * structural validation.
@@ -118,9 +118,16 @@ static void test_checker(void)
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	accept_ok(both, LEN(both));
+	/* the kernel's rule for unreachable code: judged after a jump, not after a RET */
 	struct sock_filter dead[] = { BPF_STMT(BPF_RET | BPF_K, 0), BPF_STMT(BPF_LD | BPF_MEM, 9),
 				      BPF_STMT(BPF_RET | BPF_A, 0) };
-	accept_ok(dead, LEN(dead)); /* unreachable reads are not held against the program */
+	reject(dead, LEN(dead), -EINVAL, 1, "M[9] read before it is written");
+	struct sock_filter dead2[] = { BPF_STMT(BPF_ST, 9), BPF_STMT(BPF_RET | BPF_K, 0),
+				       BPF_STMT(BPF_LD | BPF_MEM, 9), BPF_STMT(BPF_RET | BPF_A, 0) };
+	accept_ok(dead2, LEN(dead2));
+	struct sock_filter dead3[] = { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_LD | BPF_MEM, 9),
+				       BPF_STMT(BPF_RET | BPF_A, 0) };
+	accept_ok(dead3, LEN(dead3));
 
 	/* jumps: forward and inside the program */
 	struct sock_filter ja[] = { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_RET | BPF_K, 0) };
@@ -184,12 +191,21 @@ static uint64_t run_ebpf(const struct sock_filter *f, size_t n, const struct __s
 	free(e);
 	if (!prog)
 		return 0xbad0000000ull - err.code;
+	/* the interpreter, then the JIT (when built) on the same random state: same result */
+	uint64_t rs_jit = rs ? *rs : 0, r0_jit = 0;
 	USERBPF_OPTS(userbpf_run_opts, o, .backend = USERBPF_BACKEND_INTERP);
+	USERBPF_OPTS(userbpf_run_opts, oj, .backend = USERBPF_BACKEND_JIT);
 	rc = hooks_skb_run(prog, skb, pkt, caplen, rs, &o, &r0, &err);
+	int rj = hooks_skb_run(prog, skb, pkt, caplen, rs ? &rs_jit : NULL, &oj, &r0_jit, &err);
 	userbpf_prog_free(prog);
 	if (rc) {
 		fprintf(stderr, "eBPF run failed: insn %d: %s\n", err.insn, err.message);
 		return 0xbad0000000ull - rc;
+	}
+	if (rj != -ENOTSUP && (rj || r0_jit != r0)) {
+		fprintf(stderr, "JIT: %d, r0 0x%llx; interpreter r0 0x%llx\n", rj,
+			(unsigned long long)r0_jit, (unsigned long long)r0);
+		return 0xbad1000000ull;
 	}
 	return r0;
 }

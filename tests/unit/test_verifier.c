@@ -266,6 +266,53 @@ static void test_branches(void)
 	reject("reg-reg bound + 1", rr2, N(rr2), false, 4, "R1 max value is outside of the allowed memory range");
 }
 
+static void test_linked(void)
+{
+	/* r3 = r2 links them: bounding r3 bounds r2 */
+	struct bpf_insn link[] = {LDX(BPF_B, 2, 1, 0), MOVR(3, 2), JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 2),
+				  LDX(BPF_B, 0, 1, 53), EXIT(), MOV(0, 0), EXIT()};
+	accept("linked copy", link, N(link), false);
+	CHECK(strstr(logbuf, "R3=scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=255") != NULL);
+	/* overwriting the copy breaks the link */
+	struct bpf_insn broken[] = {LDX(BPF_B, 2, 1, 0), MOVR(3, 2), ALU(BPF_ADD, 3, 0), JMP(BPF_JGT, 3, 10, 3),
+				    ALUR(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 53), EXIT(), MOV(0, 0), EXIT()};
+	reject("link broken", broken, N(broken), false, 5, "R1 max value is outside of the allowed memory range");
+
+	/*
+	 * Pruning must respect links: the first path reaches insn 8 with r3 linked to r2 and is
+	 * safe; the second reaches it with the same ranges but no link, and is not.
+	 */
+	struct bpf_insn prune[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				   JMP(BPF_JGT, 4, 5, 3), MOVR(3, 2), MOV(4, 0), JA(2), MOV(4, 0), MOV(4, 0),
+				   JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 53), EXIT(),
+				   MOV(0, 0), EXIT()};
+	reject("prune keeps links", prune, N(prune), false, 12,
+	       "R1 max value is outside of the allowed memory range");
+	/* both paths linked: the second one is pruned at insn 10 */
+	struct bpf_insn prune2[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				    JMP(BPF_JGT, 4, 5, 3), MOVR(3, 2), MOV(4, 0), JA(2), MOVR(3, 2), MOV(4, 0),
+				    JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 53), EXIT(),
+				    MOV(0, 0), EXIT()};
+	accept("prune linked", prune2, N(prune2), false);
+	CHECK(strstr(logbuf, "10: safe") != NULL);
+
+	/* liveness: r4 differs between the paths but is dead at insn 8, so it is pruned there */
+	struct bpf_insn dead[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				  JMP(BPF_JGT, 4, 5, 2), MOVR(3, 2), JA(1), MOVR(3, 2),
+				  JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 53), EXIT(),
+				  MOV(0, 0), EXIT()};
+	accept("dead register ignored", dead, N(dead), false);
+	CHECK(strstr(logbuf, "8: safe") != NULL);
+	/* ... but a live one is compared: here r4 indexes the access after the join */
+	struct bpf_insn live[] = {LDX(BPF_B, 2, 1, 0), LDX(BPF_B, 3, 1, 1), LDX(BPF_B, 4, 1, 2), MOV(5, 0),
+				  JMP(BPF_JGT, 4, 5, 2), MOVR(3, 2), JA(1), MOVR(3, 2),
+				  JMP(BPF_JGT, 3, 10, 3), ALUR(BPF_ADD, 1, 4), LDX(BPF_B, 0, 1, 58), EXIT(),
+				  MOV(0, 0), EXIT()};
+	reject("live register compared", live, N(live), false, 10,
+	       "R1 max value is outside of the allowed memory range");
+	CHECK(strstr(logbuf, "total_states 1") != NULL);
+}
+
 static void test_loops(void)
 {
 	/* for (r0 = 0; r0 < 10; r0++) */
@@ -316,6 +363,7 @@ int main(void)
 	test_pointers();
 	test_stack();
 	test_branches();
+	test_linked();
 	test_loops();
 	test_calls();
 	return test_summary();

@@ -29,6 +29,7 @@ static int run_one(struct userbpf_env *env, const struct bpf_insn *insns, size_t
 		   const struct datafile *df, uint8_t **mem, uint64_t *r0, struct userbpf_error *err)
 {
 	USERBPF_OPTS(userbpf_prog_opts, po, .unsafe_trusted = trusted);
+	USERBPF_OPTS(userbpf_run_opts, ro, .backend = USERBPF_BACKEND_INTERP);
 	struct userbpf_prog *prog = userbpf_prog_load(env, insns, n * sizeof(*insns), &po, err);
 	int ret;
 
@@ -37,7 +38,7 @@ static int run_one(struct userbpf_env *env, const struct bpf_insn *insns, size_t
 	*mem = malloc(df->mem_len + 1);
 	if (df->mem_len)
 		memcpy(*mem, df->mem, df->mem_len);
-	ret = userbpf_prog_run(prog, df->mem_len ? *mem : NULL, df->mem_len, NULL, r0, err);
+	ret = userbpf_prog_run(prog, df->mem_len ? *mem : NULL, df->mem_len, &ro, r0, err);
 	userbpf_prog_free(prog);
 	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_vm_ref.c - the interpreter against a reference model of every ALU, byte-order and
- * conditional-jump operation, on edge and random operands, in checked and unchecked mode.
+ * conditional-jump operation, on edge and random operands, in checked and unchecked mode
+ * (and the JIT, checked, where it exists).
  * The model is written from RFC 9669 independently of interp_loop.h (bit loops instead of
  * casts where it can), so a slip in one handler shows up as a disagreement. It is also the
  * oracle a second back end can be held to.
@@ -156,10 +157,14 @@ static bool ref_jmp(const struct isa_op_info *o, uint64_t a, uint64_t b)
 }
 
 static struct userbpf_env *env;
+static bool jit_available;
 
-static int run(const struct bpf_insn *p, size_t n, bool trusted, uint64_t *r0)
+/* mode 0: interpreter checked, 1: interpreter unchecked, 2: JIT checked. */
+static int run(const struct bpf_insn *p, size_t n, int mode, uint64_t *r0)
 {
-	USERBPF_OPTS(userbpf_prog_opts, po, .unsafe_trusted = trusted);
+	USERBPF_OPTS(userbpf_prog_opts, po, .unsafe_trusted = mode == 1);
+	USERBPF_OPTS(userbpf_run_opts, ro,
+		     .backend = mode == 2 ? USERBPF_BACKEND_JIT : USERBPF_BACKEND_INTERP);
 	struct userbpf_error err;
 	struct userbpf_prog *prog = userbpf_prog_load(env, p, n * sizeof(*p), &po, &err);
 	int ret;
@@ -168,7 +173,7 @@ static int run(const struct bpf_insn *p, size_t n, bool trusted, uint64_t *r0)
 		fprintf(stderr, "load: %s\n", err.message);
 		return err.code;
 	}
-	ret = userbpf_prog_run(prog, NULL, 0, NULL, r0, &err);
+	ret = userbpf_prog_run(prog, NULL, 0, &ro, r0, &err);
 	userbpf_prog_free(prog);
 	return ret;
 }
@@ -182,7 +187,7 @@ static bool one(int op, uint64_t a, uint64_t b)
 {
 	const struct isa_op_info *o = &isa_ops[op];
 	struct bpf_insn in = {.code = o->code, .dst_reg = 1, .src_reg = 0};
-	uint64_t want, got[2];
+	uint64_t want, got[3];
 	bool k = o->src != ANY;
 
 	in.off = o->off == ANY ? 1 : (int16_t)o->off;
@@ -203,15 +208,17 @@ static bool one(int op, uint64_t a, uint64_t b)
 					       {.code = BPF_JMP | BPF_EXIT}};
 
 		want = jump ? ref_jmp(o, a, b) : ref_alu(o, a, b);
-		for (int t = 0; t < 2; t++)
-			if ((jump ? run(jmp, sizeof(jmp) / sizeof(jmp[0]), t == 1, &got[t])
-				  : run(alu, sizeof(alu) / sizeof(alu[0]), t == 1, &got[t])) != 0)
+		for (int t = 0; t < 3; t++)
+			if (t == 2 && !jit_available)
+				got[t] = want;
+			else if ((jump ? run(jmp, sizeof(jmp) / sizeof(jmp[0]), t, &got[t])
+				       : run(alu, sizeof(alu) / sizeof(alu[0]), t, &got[t])) != 0)
 				got[t] = 0xdeadbeef;
 	}
-	if (got[0] != want || got[1] != want) {
+	if (got[0] != want || got[1] != want || got[2] != want) {
 		fprintf(stderr, "%s a=0x%" PRIx64 " b=0x%" PRIx64 ": model 0x%" PRIx64
-				", checked 0x%" PRIx64 ", unchecked 0x%" PRIx64 "\n",
-			o->name, a, b, want, got[0], got[1]);
+				", checked 0x%" PRIx64 ", unchecked 0x%" PRIx64 ", JIT 0x%" PRIx64 "\n",
+			o->name, a, b, want, got[0], got[1], got[2]);
 		return false;
 	}
 	return true;
@@ -223,6 +230,14 @@ int main(void)
 	int cases = 0, bad = 0;
 
 	env = userbpf_env_new(NULL, &err);
+	{
+		const struct bpf_insn p[] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 1},
+					     {.code = BPF_JMP | BPF_EXIT}};
+		uint64_t r = 0;
+
+		jit_available = run(p, 2, 2, &r) == 0 && r == 1;
+		printf("JIT %s\n", jit_available ? "available: held to the model too" : "not available");
+	}
 	for (int op = 0; op < OP__COUNT; op++) {
 		uint8_t f = isa_ops[op].format;
 
