@@ -52,7 +52,7 @@ struct stub {
 };
 
 #define NO_POS UINT32_MAX
-#define MAX_PASSES 24
+#define MAX_PASSES 16
 
 struct jc {
 	const struct userbpf_prog *prog;
@@ -151,8 +151,11 @@ static void jump_to(struct jc *j, int cc, uint32_t target, bool fwd)
 	bool known = target != NO_POS;
 	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
 
-	/* A forward jmp to the very next byte is dropped (the last exit falls into L_RET). */
-	if (known && fwd && cc < 0 && (target == j->len || rel8 == 0))
+	/*
+	 * A forward jmp to the very next byte is dropped (the last exit falls into L_RET). In the
+	 * fallback layout (force_long) nothing depends on positions, so two passes settle it.
+	 */
+	if (known && fwd && cc < 0 && !j->force_long && (target == j->len || rel8 == 0))
 		return;
 	if (known && !j->force_long && x86_fits8(rel8)) {
 		if (cc < 0)
