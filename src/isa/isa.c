@@ -170,6 +170,10 @@ static int validate(const struct bpf_insn *insns, size_t n, uint8_t *tail,
 				       in->dst_reg);
 		if (isa_writes_dst(op) && in->dst_reg == BPF_REG_10)
 			return err_set(err, -EINVAL, "isa", (int)pc, "frame pointer is read only");
+		/* fetching atomics and xchg write their src register */
+		if (f == F_ATOMIC && (in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG &&
+		    in->src_reg == BPF_REG_10)
+			return err_set(err, -EINVAL, "isa", (int)pc, "frame pointer is read only");
 		if (f == F_LDDW) {
 			if (in->src_reg > BPF_PSEUDO_MAP_IDX_VALUE)
 				return err_set(err, -EINVAL, "isa", (int)pc,

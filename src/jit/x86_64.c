@@ -39,7 +39,6 @@ enum {
 	L_ABORT,   /* r10d = pc */
 	L_UNKNOWN, /* esi = pc, rdx = helper id */
 	L_MEMCHK,  /* called: r11 = address, r10d = JIT_MEMINFO */
-	L_ZERO,    /* called: clear the frame below rbp (checked runs: a new frame reads as 0) */
 	L_COUNT,
 };
 
@@ -53,7 +52,7 @@ struct stub {
 };
 
 #define NO_POS UINT32_MAX
-#define MAX_PASSES 24
+#define MAX_PASSES 16
 
 struct jc {
 	const struct userbpf_prog *prog;
@@ -152,8 +151,11 @@ static void jump_to(struct jc *j, int cc, uint32_t target, bool fwd)
 	bool known = target != NO_POS;
 	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
 
-	/* A forward jmp to the very next byte is dropped (the last exit falls into L_RET). */
-	if (known && fwd && cc < 0 && (target == j->len || rel8 == 0))
+	/*
+	 * A forward jmp to the very next byte is dropped (the last exit falls into L_RET). In the
+	 * fallback layout (force_long) nothing depends on positions, so two passes settle it.
+	 */
+	if (known && fwd && cc < 0 && !j->force_long && (target == j->len || rel8 == 0))
 		return;
 	if (known && !j->force_long && x86_fits8(rel8)) {
 		if (cc < 0)
@@ -935,8 +937,6 @@ static void lower_call_local(struct jc *j, const struct bpf_insn *in, uint32_t p
 		E(x86_alu_ri(P, ALU_SUB, true, RSP, 8));
 	E(x86_alu_ri(P, ALU_SUB, true, RBP, VM_STACK_SIZE));
 	set_stack_low(j);
-	if (j->checked)
-		call_label(j, lab_common(j, L_ZERO));
 	call_label(j, lab_insn((uint32_t)isa_jump_target(in, pc)));
 	if (j->cpad)
 		E(x86_alu_ri(P, ALU_ADD, true, RSP, 8));
@@ -1103,19 +1103,6 @@ static void exits(struct jc *j)
 
 	if (!j->checked)
 		return;
-	if (j->calls) {
-		size_t loop;
-
-		/* [rbp - 512, rbp) = 0, a qword at a time; only r11 and the flags change. */
-		here(j, lab_common(j, L_ZERO));
-		E(x86_lea(P, R11, RBP, -VM_STACK_SIZE));
-		loop = j->len;
-		E(x86_store_imm(P, 8, R11, 0, 0));
-		E(x86_alu_ri(P, ALU_ADD, true, R11, 8));
-		E(x86_alu_rr(P, ALU_CMP, true, R11, RBP));
-		E(x86_jcc8(P, CC_B, (int8_t)((int64_t)loop - (int64_t)(j->len + 2))));
-		E(x86_ret(P));
-	}
 	/* Out-of-line memory check; preserves every BPF register and r11 (the address). */
 	here(j, lab_common(j, L_MEMCHK));
 	for (int i = 0; i < 7; i++)

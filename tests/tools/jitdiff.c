@@ -28,7 +28,9 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < JG_REGION; i++)
 		region[i] = (uint8_t)(i * 7 + 1);
-	for (unsigned long k = 0; k < count; k++) {
+	/* JITDIFF_FROM=K: start at program K (to rerun one program found by a failure) */
+	for (unsigned long k = getenv("JITDIFF_FROM") ? strtoul(getenv("JITDIFF_FROM"), NULL, 0) : 0;
+	     k < count; k++) {
 		struct jg_src s = {.state = seed * 0x100000001b3ull + k};
 		struct bpf_insn p[JG_MAX];
 		uint8_t init[JG_MEM];
@@ -61,6 +63,12 @@ int main(int argc, char **argv)
 			if (fail <= 5) {
 				fprintf(stderr, "program %lu (seed %" PRIu64 "):\n", k, seed);
 				jg_print_prog(p, n);
+			}
+			if (getenv("JITDIFF_DUMP")) { /* the checked code, for debugging */
+				static char text[1 << 20];
+
+				userbpf_prog_jit_dump(prog, USERBPF_JIT_CHECKED, text, sizeof(text), NULL);
+				fputs(text, stderr);
 			}
 		}
 		userbpf_prog_free(prog);

@@ -202,6 +202,9 @@ static int random_insn(struct bpf_insn *in, enum isa_op op)
 	case F_ATOMIC: s.dst_reg = (uint8_t)(rnd() % 11); break;
 	default: break;
 	}
+	/* fetching atomics write src, and R10 is read only */
+	if (i->format == F_ATOMIC && (s.imm & BPF_FETCH) && s.imm != BPF_CMPXCHG && s.src_reg == 10)
+		s.src_reg = 9;
 	if (i->format == F_LDDW) {
 		uint32_t hi = (uint32_t)rnd();
 
