@@ -533,13 +533,27 @@ static int parse_atomic_call(struct asm_ctx *x, struct asm_cur *c, const struct 
 
 /* "map[NAME]", "map[id:N]", "map[id:N][0]+OFF", "map[idx:N]", "map[idx:N]+OFF",
  * "map_value[NAME]+OFF", "subprog[+N]", "btf_id[N]": lddw with a pseudo source. */
+/* The OFF of `map_value[...]+OFF`: the second slot's imm (any 32-bit pattern). */
+static int parse_value_off(struct asm_ctx *x, struct asm_cur *c, int32_t *off)
+{
+	struct asm_cur pos;
+	int64_t v;
+	bool hex;
+	int ret;
+
+	lex_ws(c);
+	pos = *c;
+	ret = lex_int(x, c, &v, &hex);
+	return ret ? ret : asm_imm32(x, &pos, v, true, off);
+}
+
 static int parse_pseudo(struct asm_ctx *x, struct asm_cur *c, const struct asm_cur *at, int dst,
 			const char *word, size_t wlen)
 {
 	struct asm_cur pos;
 	const char *name;
 	size_t len;
-	int64_t v = 0, o = 0;
+	int64_t v = 0;
 	int32_t lo = 0, hi = 0;
 	bool hex;
 	int src, ret;
@@ -585,11 +599,7 @@ static int parse_pseudo(struct asm_ctx *x, struct asm_cur *c, const struct asm_c
 		}
 		if (lex_eat(c, "+")) {
 			src = idx ? BPF_PSEUDO_MAP_IDX_VALUE : BPF_PSEUDO_MAP_VALUE;
-			lex_ws(c);
-			pos = *c;
-			ret = lex_int(x, c, &o, &hex);
-			if (!ret)
-				ret = asm_imm32(x, &pos, o, true, &hi);
+			ret = parse_value_off(x, c, &hi);
 			if (ret)
 				return ret;
 		}
@@ -604,11 +614,7 @@ static int parse_pseudo(struct asm_ctx *x, struct asm_cur *c, const struct asm_c
 		return ret;
 	src = W("map") ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE;
 	if (src == BPF_PSEUDO_MAP_VALUE && lex_eat(c, "+")) {
-		lex_ws(c);
-		pos = *c;
-		ret = lex_int(x, c, &o, &hex);
-		if (!ret)
-			ret = asm_imm32(x, &pos, o, true, &hi);
+		ret = parse_value_off(x, c, &hi);
 		if (ret)
 			return ret;
 	}

@@ -80,44 +80,44 @@ void vnote(struct venv *env, const char *fmt, ...)
 	vlog(env, "\n");
 }
 
-int verr_code(struct venv *env, int code, const char *fmt, ...)
+/* A rejection: the structured error, and the same line ending the log (on its own line). */
+static int verr_vcode(struct venv *env, int code, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list ap2;
 
-	va_start(ap, fmt);
+	va_copy(ap2, ap);
 	err_vset(env->err, code, "verifier", (int)env->insn, fmt, ap);
-	va_end(ap);
 	if (env->line_open) {
 		vlog(env, "\n");
 		env->line_open = false;
 	}
 	if (env->log && env->opts->log_level) {
-		va_start(ap, fmt);
-		vlog_va(env, fmt, ap);
-		va_end(ap);
+		vlog_va(env, fmt, ap2);
 		vlog(env, "\n");
 	}
+	va_end(ap2);
+	return code;
+}
+
+int verr_code(struct venv *env, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = verr_vcode(env, code, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
 int verr(struct venv *env, const char *fmt, ...)
 {
 	va_list ap;
+	int code;
 
 	va_start(ap, fmt);
-	err_vset(env->err, -EACCES, "verifier", (int)env->insn, fmt, ap);
+	code = verr_vcode(env, -EACCES, fmt, ap);
 	va_end(ap);
-	if (env->line_open) {
-		vlog(env, "\n");
-		env->line_open = false;
-	}
-	if (env->log && env->opts->log_level) {
-		va_start(ap, fmt);
-		vlog_va(env, fmt, ap);
-		va_end(ap);
-		vlog(env, "\n");
-	}
-	return -EACCES;
+	return code;
 }
 
 /* ---- instructions ---------------------------------------------------------------------- */
